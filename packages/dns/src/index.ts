@@ -1,0 +1,2 @@
+/** @packageDocumentation DNS resolver interface with typed NXDOMAIN/NODATA/temporary outcomes, a TTL cache, and RFC 5321 MX resolution. */
+export {};
