@@ -1,2 +1,12 @@
-/** @packageDocumentation Outbound delivery worker: MX routing, TLS policy and MTA-STS, retries for days, DSN bounces; plus sendDirect. */
-export {};
+/**
+ * @packageDocumentation
+ * Outbound delivery worker: MX routing, TLS policy and MTA-STS, retries for days, DSN bounces;
+ * plus sendDirect.
+ */
+export { formatRfc5322Date, parseRfc5322Date } from './core/date';
+export { type FormatDsnOptions, formatDeliveryStatus, formatDsn } from './core/dsn/format-dsn';
+export { DEFAULT_NOTIFY, mayNotify, notifyWants, parseNotify } from './core/dsn/notify';
+export { type ParsedDsn, type ParsedDsnRecipient, parseDsn, type TypedText } from './core/dsn/parse-dsn';
+export type { DsnAction, DsnNotify, DsnRecipient, DsnRet, TypedAddress } from './core/dsn/types';
+export type { HeaderField } from './core/mime';
+export { decodeXtext, encodeXtext } from './core/xtext';
