@@ -3,10 +3,28 @@
  * Outbound delivery worker: MX routing, TLS policy and MTA-STS, retries for days, DSN bounces;
  * plus sendDirect.
  */
+
+export {
+  type AttemptFailure,
+  classifyFailure,
+  classifyReply,
+  expireVerdict,
+  formatReplyText,
+  type ReplyLike,
+  type Verdict,
+} from './core/classify';
 export { formatRfc5322Date, parseRfc5322Date } from './core/date';
+export { DestinationBackoff, type DestinationBackoffOptions } from './core/destination-backoff';
+export { type AcquireResult, DomainLimiter, type DomainLimiterOptions } from './core/domain-limiter';
 export { type FormatDsnOptions, formatDeliveryStatus, formatDsn } from './core/dsn/format-dsn';
 export { DEFAULT_NOTIFY, mayNotify, notifyWants, parseNotify } from './core/dsn/notify';
 export { type ParsedDsn, type ParsedDsnRecipient, parseDsn, type TypedText } from './core/dsn/parse-dsn';
 export type { DsnAction, DsnNotify, DsnRecipient, DsnRet, TypedAddress } from './core/dsn/types';
 export type { HeaderField } from './core/mime';
+export {
+  createRetrySchedule,
+  type RetrySchedule,
+  type RetryScheduleOptions,
+  retryScheduleFromList,
+} from './core/retry-schedule';
 export { decodeXtext, encodeXtext } from './core/xtext';

@@ -1,0 +1,60 @@
+/** Options of {@link DestinationBackoff}. */
+export interface DestinationBackoffOptions {
+  /** Pause after the first 421. Default 60 000 ms. */
+  readonly initialMs?: number;
+  /** Longest pause. Default 3 600 000 ms. */
+  readonly maximumMs?: number;
+  /** Growth for each further 421 while paused or right after. Default 2. */
+  readonly factor?: number;
+}
+
+interface Entry {
+  until: number;
+  pauseMs: number;
+}
+
+/**
+ * Per-destination backoff for a server that answers 421 (RFC 5321 §3.8: "service not available,
+ * closing transmission channel") to everything. The pause belongs to the destination, not to
+ * the message: once a host said 421, no other message to it connects until the pause is over,
+ * and each further 421 doubles the pause, reset by the first success. (Haraka#2084: backing off
+ * per message let every other queued message hit the overloaded server at once.)
+ *
+ * Sans-I/O: the clock is passed to every call.
+ */
+export class DestinationBackoff {
+  readonly #initial: number;
+  readonly #maximum: number;
+  readonly #factor: number;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(options: DestinationBackoffOptions = {}) {
+    this.#initial = options.initialMs ?? 60_000;
+    this.#maximum = options.maximumMs ?? 3_600_000;
+    this.#factor = options.factor ?? 2;
+    if (!(this.#initial > 0 && this.#maximum >= this.#initial && this.#factor >= 1)) {
+      throw new RangeError('DestinationBackoff: need 0 < initialMs <= maximumMs and factor >= 1');
+    }
+  }
+
+  /** Until when the destination is paused (epoch ms), or `undefined` if it may be tried now. */
+  pausedUntil(destination: string, now: number): number | undefined {
+    const e = this.#entries.get(destination.toLowerCase());
+    return e && e.until > now ? e.until : undefined;
+  }
+
+  /** The destination answered 421: pause it, longer each time. Returns the end of the pause. */
+  recordUnavailable(destination: string, now: number): number {
+    const key = destination.toLowerCase();
+    const e = this.#entries.get(key);
+    const pauseMs = e ? Math.min(this.#maximum, e.pauseMs * this.#factor) : this.#initial;
+    const until = now + pauseMs;
+    this.#entries.set(key, { until, pauseMs });
+    return until;
+  }
+
+  /** The destination accepted a transaction: forget its pause. */
+  recordSuccess(destination: string): void {
+    this.#entries.delete(destination.toLowerCase());
+  }
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import {
+  classifyFailure,
+  classifyReply,
+  createRetrySchedule,
+  DestinationBackoff,
+  DomainLimiter,
+  expireVerdict,
+  retryScheduleFromList,
+} from '../src/index';
+
+describe('per-recipient classification', () => {
+  it('RFC 5321 §4.2.1: 2yz delivered, 5yz failed, 4yz deferred, with RFC 3463 status', () => {
+    expect(classifyReply({ code: 250, enhanced: '2.1.5', lines: ['OK'] }, 'mx1')).toMatchObject({
+      kind: 'delivered',
+      status: '2.1.5',
+      host: 'mx1',
+    });
+    expect(classifyReply({ code: 550, enhanced: '5.1.1', lines: ['No such user'] })).toMatchObject({
+      kind: 'failed',
+      status: '5.1.1',
+      reason: '550 5.1.1 No such user',
+    });
+    expect(classifyReply({ code: 451, lines: ['greylisted'] })).toMatchObject({
+      kind: 'deferred',
+      status: '4.0.0',
+    });
+    expect(classifyReply({ code: 354, lines: [] })).toMatchObject({ kind: 'deferred', status: '4.5.0' });
+  });
+
+  it('timeouts, refusals, TLS and DNS temporary failures defer', () => {
+    for (const f of [
+      'timeout',
+      'refused',
+      'network',
+      'tls',
+      'dns-tempfail',
+      'mta-sts',
+      'requiretls',
+    ] as const) {
+      expect(classifyFailure(f).kind).toBe('deferred');
+    }
+    expect(classifyFailure('dns-tempfail').status).toBe('4.4.3');
+  });
+
+  it('RFC 7505 §4.2 null MX fails with 5.1.10; no reachable host defers with 4.4.1', () => {
+    expect(classifyFailure('null-mx')).toMatchObject({ kind: 'failed', status: '5.1.10' });
+    expect(classifyFailure('no-reachable-host')).toMatchObject({ kind: 'deferred', status: '4.4.1' });
+  });
+
+  it('a connection lost after the final dot defers, flagged as a possible duplicate', () => {
+    expect(classifyFailure('lost-after-dot', undefined, 'mx1')).toMatchObject({
+      kind: 'deferred',
+      possibleDuplicate: true,
+      host: 'mx1',
+    });
+    expect(classifyFailure('network')).not.toHaveProperty('possibleDuplicate');
+  });
+
+  it('RFC 3463 X.4.7: expiry fails with 4.4.7 and keeps the last error', () => {
+    const last = classifyReply({ code: 451, enhanced: '4.7.1', lines: ['try later'] }, 'mx1');
+    const v = expireVerdict(last);
+    expect(v).toMatchObject({ kind: 'failed', status: '4.4.7', host: 'mx1' });
+    expect(v.reason).toContain('451 4.7.1 try later');
+  });
+});
+
+describe('retry schedule', () => {
+  it('defaults to Postfix backoff: 300s doubling to 4000s', () => {
+    const s = createRetrySchedule();
+    expect([1, 2, 3, 4, 5, 10].map(s)).toEqual([
+      300_000, 600_000, 1_200_000, 2_400_000, 4_000_000, 4_000_000,
+    ]);
+  });
+
+  it('jitter stays within its fraction and uses the injected random', () => {
+    const s = createRetrySchedule({ minimumMs: 1000, jitter: 0.2, random: () => 0 });
+    expect(s(1)).toBe(800);
+    expect(createRetrySchedule({ minimumMs: 1000, jitter: 0.2, random: () => 0.999999 })(1)).toBe(1200);
+    expect(() => createRetrySchedule({ minimumMs: 0 })).toThrow(RangeError);
+  });
+
+  it('a list schedule repeats its last delay', () => {
+    const s = retryScheduleFromList([10, 20]);
+    expect([1, 2, 3, 9].map(s)).toEqual([10, 20, 20, 20]);
+  });
+});
+
+describe('DestinationBackoff (421 storm)', () => {
+  it('RFC 5321 §3.8: pauses the destination, doubling per 421, reset by success', () => {
+    const b = new DestinationBackoff({ initialMs: 1000, maximumMs: 5000 });
+    expect(b.pausedUntil('mx.example', 0)).toBeUndefined();
+    expect(b.recordUnavailable('MX.example', 0)).toBe(1000);
+    expect(b.pausedUntil('mx.example', 500)).toBe(1000);
+    expect(b.pausedUntil('mx.example', 1000)).toBeUndefined();
+    expect(b.recordUnavailable('mx.example', 1000)).toBe(3000);
+    expect(b.recordUnavailable('mx.example', 3000)).toBe(7000);
+    expect(b.recordUnavailable('mx.example', 7000)).toBe(12000);
+    b.recordSuccess('mx.example');
+    expect(b.pausedUntil('mx.example', 7001)).toBeUndefined();
+    expect(b.recordUnavailable('mx.example', 20000)).toBe(21000);
+  });
+});
+
+describe('DomainLimiter', () => {
+  it('caps concurrent connections per domain', () => {
+    const l = new DomainLimiter({ perDomainConcurrency: 2 });
+    const a = l.tryAcquire('example.com', 0);
+    const b = l.tryAcquire('EXAMPLE.com', 0);
+    expect(a.ok && b.ok).toBe(true);
+    expect(l.tryAcquire('example.com', 0)).toEqual({ ok: false });
+    expect(l.tryAcquire('other.example', 0).ok).toBe(true);
+    if (a.ok) a.release();
+    if (a.ok) a.release();
+    expect(l.active('example.com')).toBe(1);
+    expect(l.tryAcquire('example.com', 0).ok).toBe(true);
+  });
+
+  it('limits the start rate in a sliding window and says when to retry', () => {
+    const l = new DomainLimiter({ perDomainConcurrency: 10, perDomainRate: 2, rateIntervalMs: 1000 });
+    const r1 = l.tryAcquire('d', 0);
+    const r2 = l.tryAcquire('d', 100);
+    if (r1.ok) r1.release();
+    if (r2.ok) r2.release();
+    expect(l.tryAcquire('d', 200)).toEqual({ ok: false, retryAt: 1000 });
+    expect(l.tryAcquire('d', 1000).ok).toBe(true);
+  });
+});
