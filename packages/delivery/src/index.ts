@@ -22,9 +22,27 @@ export { type ParsedDsn, type ParsedDsnRecipient, parseDsn, type TypedText } fro
 export type { DsnAction, DsnNotify, DsnRecipient, DsnRet, TypedAddress } from './core/dsn/types';
 export type { HeaderField } from './core/mime';
 export {
+  MTA_STS_MAX_AGE_LIMIT,
+  type MtaStsMode,
+  type MtaStsParseResult,
+  type MtaStsPolicy,
+  matchMxPattern,
+  mxAllowedByPolicy,
+  parseMtaStsPolicy,
+  parseMtaStsRecord,
+} from './core/mta-sts/policy';
+export {
   createRetrySchedule,
   type RetrySchedule,
   type RetryScheduleOptions,
   retryScheduleFromList,
 } from './core/retry-schedule';
 export { decodeXtext, encodeXtext } from './core/xtext';
+export {
+  createMtaStsResolver,
+  type MtaStsFetch,
+  type MtaStsFetchResponse,
+  type MtaStsLookup,
+  type MtaStsResolver,
+  type MtaStsResolverOptions,
+} from './node/mta-sts';
