@@ -1,3 +1,6 @@
 import { packageConfig } from '../../tsup.base';
 
-export default packageConfig();
+export default packageConfig(
+  { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  { external: ['vitest'] },
+);
