@@ -1,0 +1,101 @@
+import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import type { PasswordCredentials, SaslClient } from './types';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Options for {@link createScramSha256Client}. */
+export interface ScramOptions {
+  /** The client nonce (printable ASCII without `,`); the Node layer passes random bytes. */
+  readonly nonce: string;
+}
+
+// RFC 5802 §5.1: "=" and "," in a username are sent as "=3D" and "=2C".
+function saslName(name: string): string {
+  return name.replaceAll('=', '=3D').replaceAll(',', '=2C');
+}
+
+function attributes(message: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const part of message.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq === 1) map.set(part[0] ?? '', part.slice(2));
+  }
+  return map;
+}
+
+function hmac(key: Uint8Array, data: string): Buffer {
+  return createHmac('sha256', key).update(data).digest();
+}
+
+/**
+ * SCRAM-SHA-256 (RFC 7677, RFC 5802) without channel binding (`n,,`): the password never
+ * crosses the wire and the server proves it knows the salted password (`v=` is checked).
+ * The password is used as given (no SASLprep, so non-ASCII passwords must be pre-normalised).
+ */
+export function createScramSha256Client(credentials: PasswordCredentials, options: ScramOptions): SaslClient {
+  if (options.nonce.length === 0 || /[,\s]/.test(options.nonce)) {
+    throw new TypeError('SCRAM nonce must be non-empty printable characters without ","');
+  }
+  const clientFirstBare = `n=${saslName(credentials.user)},r=${options.nonce}`;
+  let step = 0;
+  let expectedServerSignature: Buffer | undefined;
+  let verified = false;
+  return {
+    mechanism: 'SCRAM-SHA-256',
+    initialResponse: () => encoder.encode(`n,,${clientFirstBare}`),
+    respond: (challenge) => {
+      step += 1;
+      const text = decoder.decode(challenge);
+      if (step === 1) {
+        const attrs = attributes(text);
+        const nonce = attrs.get('r');
+        const salt = attrs.get('s');
+        const iterations = Number(attrs.get('i'));
+        if (nonce === undefined || !nonce.startsWith(options.nonce) || salt === undefined) {
+          throw new RangeError('SCRAM: malformed server-first-message');
+        }
+        // RFC 5802 §5.1: a minimum of 4096 iterations is advised; refuse absurd values
+        // so a hostile server cannot pin the CPU.
+        if (!Number.isInteger(iterations) || iterations < 1 || iterations > 1_000_000) {
+          throw new RangeError('SCRAM: iteration count out of range');
+        }
+        const salted = pbkdf2Sync(credentials.pass, Buffer.from(salt, 'base64'), iterations, 32, 'sha256');
+        const clientKey = hmac(salted, 'Client Key');
+        const storedKey = createHash('sha256').update(clientKey).digest();
+        const withoutProof = `c=biws,r=${nonce}`;
+        const authMessage = `${clientFirstBare},${text},${withoutProof}`;
+        const signature = hmac(storedKey, authMessage);
+        const proof = Buffer.alloc(clientKey.length);
+        for (let i = 0; i < proof.length; i++) proof[i] = (clientKey[i] ?? 0) ^ (signature[i] ?? 0);
+        expectedServerSignature = hmac(hmac(salted, 'Server Key'), authMessage);
+        return encoder.encode(`${withoutProof},p=${proof.toString('base64')}`);
+      }
+      if (step === 2) {
+        verify(text);
+        return new Uint8Array(0);
+      }
+      throw new RangeError('SCRAM: unexpected extra challenge');
+    },
+    complete: () => {
+      if (!verified) throw new RangeError('SCRAM: the server did not prove knowledge of the password');
+    },
+  };
+
+  function verify(serverFinal: string): void {
+    const attrs = attributes(serverFinal);
+    const error = attrs.get('e');
+    if (error !== undefined) throw new RangeError(`SCRAM: server error ${JSON.stringify(error)}`);
+    const v = attrs.get('v');
+    const got = v === undefined ? undefined : Buffer.from(v, 'base64');
+    if (
+      got === undefined ||
+      expectedServerSignature === undefined ||
+      got.length !== expectedServerSignature.length ||
+      !timingSafeEqual(got, expectedServerSignature)
+    ) {
+      throw new RangeError('SCRAM: server signature mismatch');
+    }
+    verified = true;
+  }
+}

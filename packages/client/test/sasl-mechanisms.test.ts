@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createCramMd5Client,
+  createLoginClient,
+  createPlainClient,
+  createScramSha256Client,
+  createXoauth2Client,
+} from '../src/index';
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+describe('SASL mechanisms', () => {
+  it('RFC 7677 §3 SCRAM-SHA-256 example exchange, byte for byte', () => {
+    const scram = createScramSha256Client(
+      { user: 'user', pass: 'pencil' },
+      { nonce: 'rOprNGfwEbeRWgbNEkqO' },
+    );
+    expect(td.decode(scram.initialResponse())).toBe('n,,n=user,r=rOprNGfwEbeRWgbNEkqO');
+    const final = scram.respond(
+      te.encode('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'),
+    );
+    expect(td.decode(final)).toBe(
+      'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
+    );
+    expect(scram.respond(te.encode('v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='))).toHaveLength(0);
+    expect(() => scram.complete()).not.toThrow();
+  });
+
+  it('RFC 5802 §5.1: a wrong server signature (server does not know the password) is refused', () => {
+    const scram = createScramSha256Client(
+      { user: 'user', pass: 'pencil' },
+      { nonce: 'rOprNGfwEbeRWgbNEkqO' },
+    );
+    scram.respond(
+      te.encode('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'),
+    );
+    expect(() => scram.respond(te.encode('v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='))).toThrow(
+      /signature/,
+    );
+    const skipped = createScramSha256Client({ user: 'user', pass: 'pencil' }, { nonce: 'abc' });
+    expect(() => skipped.complete()).toThrow(/did not prove/);
+  });
+
+  it('RFC 5802 §5.1: a server nonce that does not extend ours is refused', () => {
+    const scram = createScramSha256Client({ user: 'user', pass: 'pencil' }, { nonce: 'abc' });
+    expect(() => scram.respond(te.encode('r=xyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'))).toThrow(RangeError);
+  });
+
+  it('RFC 2195 §2 CRAM-MD5 example', () => {
+    const cram = createCramMd5Client({ user: 'tim', pass: 'tanstaaftanstaaf' });
+    expect(cram.initialResponse()).toBeUndefined();
+    expect(td.decode(cram.respond(te.encode('<1896.697170952@postoffice.reston.mci.net>')))).toBe(
+      'tim b913a602c7eda7a495b4e6e7334d3890',
+    );
+  });
+
+  it('RFC 4616 §2 PLAIN initial response', () => {
+    expect(td.decode(createPlainClient({ user: 'tim', pass: 'tanstaaf' }).initialResponse())).toBe(
+      '\0tim\0tanstaaf',
+    );
+  });
+
+  it('LOGIN answers username then password', () => {
+    const login = createLoginClient({ user: 'tim', pass: 'secret' });
+    expect(td.decode(login.respond(te.encode('Username:')))).toBe('tim');
+    expect(td.decode(login.respond(te.encode('Password:')))).toBe('secret');
+    expect(() => login.respond(te.encode('More:'))).toThrow();
+  });
+
+  it('XOAUTH2 initial response format', () => {
+    const x = createXoauth2Client('someuser@example.com', 'ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg');
+    expect(Buffer.from(x.initialResponse() ?? new Uint8Array()).toString('base64')).toBe(
+      'dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==',
+    );
+  });
+});
