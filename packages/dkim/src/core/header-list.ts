@@ -1,0 +1,107 @@
+/**
+ * Which header fields a signature covers (RFC 6376 §5.4) and the exact bytes the header
+ * hash is computed over (§3.7).
+ */
+import type { Canonicalization } from './body-canonicalizer';
+import { concatBytes } from './bytes';
+import { canonicalizeHeader } from './header-canonicalization';
+import type { HeaderField } from './header-section';
+
+/**
+ * RFC 6376 §5.4.1's recommended set, plus Message-ID and the MIME fields, whose change
+ * alters what the recipient sees.
+ */
+export const DEFAULT_SIGNED_HEADERS: readonly string[] = [
+  'from',
+  'reply-to',
+  'subject',
+  'date',
+  'to',
+  'cc',
+  'resent-date',
+  'resent-from',
+  'resent-to',
+  'resent-cc',
+  'in-reply-to',
+  'references',
+  'list-id',
+  'list-help',
+  'list-unsubscribe',
+  'list-subscribe',
+  'list-post',
+  'list-owner',
+  'list-archive',
+  'message-id',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'content-disposition',
+];
+
+/**
+ * Fields signed one more time than they occur (§5.4.2): the extra entry signs "no further
+ * instance", so a second From, Subject, ... added in transit breaks the signature.
+ */
+export const DEFAULT_OVERSIGNED_HEADERS: readonly string[] = [
+  'from',
+  'to',
+  'cc',
+  'subject',
+  'date',
+  'reply-to',
+  'message-id',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+];
+
+/**
+ * The default h= list for a message: each field of {@link DEFAULT_SIGNED_HEADERS} that is
+ * present, once per instance, plus one extra for oversigned names. From is always
+ * signed (§5.4: it MUST be), even when absent.
+ */
+export function defaultHeaderList(
+  fields: readonly HeaderField[],
+  signed: readonly string[] = DEFAULT_SIGNED_HEADERS,
+  oversigned: readonly string[] = DEFAULT_OVERSIGNED_HEADERS,
+): string[] {
+  const counts = new Map<string, number>();
+  for (const field of fields) counts.set(field.name, (counts.get(field.name) ?? 0) + 1);
+  const list: string[] = [];
+  for (const name of signed) {
+    const count = counts.get(name) ?? (name === 'from' ? 1 : 0);
+    if (count === 0) continue;
+    const times = count + (oversigned.includes(name) ? 1 : 0);
+    for (let i = 0; i < times; i++) list.push(name);
+  }
+  if (!list.includes('from')) list.unshift('from');
+  return list;
+}
+
+/**
+ * Concatenates the canonicalised fields named in `names` (instances taken bottom-up,
+ * §5.4.2; a name with no instance left contributes nothing, §5.4) followed by the
+ * canonicalised DKIM-Signature field with its b= blanked and no final CRLF (§3.7).
+ */
+export function headerHashInput(
+  fields: readonly HeaderField[],
+  names: readonly string[],
+  canonicalization: Canonicalization,
+  signatureField: Uint8Array,
+): Uint8Array {
+  const byName = new Map<string, number[]>();
+  for (let i = 0; i < fields.length; i++) {
+    const list = byName.get(fields[i].name);
+    if (list === undefined) byName.set(fields[i].name, [i]);
+    else list.push(i);
+  }
+  const parts: Uint8Array[] = [];
+  for (const name of names) {
+    const list = byName.get(name);
+    const index = list?.pop();
+    if (index === undefined) continue;
+    parts.push(canonicalizeHeader(fields[index].raw, canonicalization));
+  }
+  parts.push(canonicalizeHeader(signatureField, canonicalization));
+  return concatBytes(parts);
+}
