@@ -3,6 +3,28 @@
  * DNS resolver interface with typed NXDOMAIN/NODATA/temporary outcomes, a TTL cache, and
  * RFC 5321 MX resolution.
  */
+export type { CachedResolver, CacheOptions } from './core/cache';
+export { withCache } from './core/cache';
+export type { AddressScope } from './core/ip';
+export { canonicalAddress, classifyAddress, ipFamily, reverseName } from './core/ip';
+export { normalizeName, toALabel } from './core/names';
+export type {
+  AddressOrder,
+  MxAddress,
+  MxHost,
+  MxPermanentReason,
+  MxResolution,
+  MxSkipped,
+  MxSkipReason,
+  ResolveMxOptions,
+} from './core/resolve-mx';
+export { orderMxRecords, resolveMx } from './core/resolve-mx';
+export type { StaticResolverOptions } from './core/static-resolver';
+export { createStaticResolver } from './core/static-resolver';
+export type { Zone, ZoneFault, ZoneNode, ZoneRecordType, ZoneTxt } from './core/zone';
+export { zoneFault } from './core/zone';
+export type { NodeResolverOptions } from './node/node-resolver';
+export { createNodeResolver } from './node/node-resolver';
 export type {
   AddressRecord,
   DnsOutcome,

@@ -1,2 +1,5 @@
 /** @packageDocumentation Test kit: a real DNS server on loopback, scripted SMTP peers with fault injection, throw-away TLS certificates. */
-export {};
+export type { DnsQueryLogEntry, DnsServer, DnsServerOptions } from './dns/dns-server';
+export { startDnsServer } from './dns/dns-server';
+export type { SpfZonedata } from './dns/spf-zonedata';
+export { fromSpfZonedata } from './dns/spf-zonedata';
