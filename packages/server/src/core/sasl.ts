@@ -1,0 +1,265 @@
+/**
+ * Server side of the SASL mechanisms SMTP AUTH (RFC 4954) uses, sans-I/O: each exchange takes
+ * the client's decoded responses and answers with a challenge or the credentials for the
+ * backend to judge. Hashing is pure; the only randomness (challenges, nonces) is injected.
+ */
+import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+
+/** SASL mechanisms the server implements. */
+export type AuthMechanism = 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'XOAUTH2' | 'SCRAM-SHA-256';
+
+/** Every mechanism the server implements, strongest first (the order they are advertised in). */
+export const AUTH_MECHANISMS: readonly AuthMechanism[] = [
+  'SCRAM-SHA-256',
+  'CRAM-MD5',
+  'PLAIN',
+  'LOGIN',
+  'XOAUTH2',
+];
+
+/**
+ * What a client proved, handed to the backend's `auth`. For the challenge-response mechanisms
+ * the backend looks up the user's secret and calls `verify`, so the password never crosses the
+ * wire.
+ */
+export type AuthRequest =
+  | {
+      readonly mechanism: 'PLAIN';
+      readonly username: string;
+      readonly password: string;
+      /** The authorization identity when it differs from the username (RFC 4616 §2). */
+      readonly authorizationId?: string;
+    }
+  | { readonly mechanism: 'LOGIN'; readonly username: string; readonly password: string }
+  | { readonly mechanism: 'XOAUTH2'; readonly username: string; readonly token: string }
+  | {
+      readonly mechanism: 'CRAM-MD5';
+      readonly username: string;
+      /** True when `password` is the one the client's digest was made with (RFC 2195). */
+      readonly verify: (password: string) => boolean;
+    }
+  | {
+      /** Sent only after the client's proof verified against the backend's `scramCredentials`. */
+      readonly mechanism: 'SCRAM-SHA-256';
+      readonly username: string;
+      /** The authorization identity when given (RFC 5802 §5.1 `a=`). */
+      readonly authorizationId?: string;
+    };
+
+/** Stored SCRAM-SHA-256 credentials (RFC 5802 §3), so a server need not store the password. */
+export interface ScramCredentials {
+  /** The salt. */
+  readonly salt: Uint8Array;
+  /** The PBKDF2 iteration count (RFC 7677 recommends at least 4096). */
+  readonly iterations: number;
+  /** H(ClientKey). */
+  readonly storedKey: Uint8Array;
+  /** HMAC(SaltedPassword, "Server Key"). */
+  readonly serverKey: Uint8Array;
+}
+
+/**
+ * Derives stored SCRAM-SHA-256 credentials from a password, for a backend that keeps only
+ * these (RFC 5802 §3).
+ *
+ * @param password - The password (SASLprep is not applied: use ASCII passwords or prepare them).
+ * @param salt - Random salt, at least 16 bytes.
+ * @param iterations - PBKDF2 iterations (default 4096, RFC 7677 §4).
+ */
+export function deriveScramCredentials(
+  password: string,
+  salt: Uint8Array,
+  iterations = 4096,
+): ScramCredentials {
+  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  return {
+    salt,
+    iterations,
+    storedKey: createHash('sha256').update(clientKey).digest(),
+    serverKey: createHmac('sha256', salted).update('Server Key').digest(),
+  };
+}
+
+/** One step of a SASL exchange. */
+export type SaslStep =
+  | { readonly type: 'challenge'; readonly data: string }
+  | { readonly type: 'done'; readonly request: AuthRequest }
+  | { readonly type: 'malformed' }
+  /** The proof did not verify (SCRAM): fails like a wrong password, without the backend. */
+  | { readonly type: 'rejected'; readonly username: string }
+  /** SCRAM needs the user's stored credentials: call `supply` with them. */
+  | { readonly type: 'lookup'; readonly username: string };
+
+/** A running exchange: feed it each decoded client response. @internal */
+export interface SaslExchange {
+  /** The challenge sent when AUTH came without an initial response. */
+  readonly first: string;
+  /** Whether the mechanism lets the client speak first (RFC 4954 §4 initial response). */
+  readonly clientFirst: boolean;
+  step(response: string): SaslStep;
+  /** Answers a `lookup` step with the stored credentials; returns the next challenge. */
+  supply?(credentials: ScramCredentials | undefined): string;
+  /** Data for the `334` that must precede `235` (SCRAM's server-final), once verified. */
+  final?(): string | undefined;
+}
+
+/** Starts `mechanism`'s exchange. `seed` is injected randomness for challenges and nonces. @internal */
+export function startSasl(mechanism: AuthMechanism, hostname: string, seed: string): SaslExchange {
+  switch (mechanism) {
+    case 'PLAIN':
+      return { first: '', clientFirst: true, step: plainStep };
+    case 'LOGIN':
+      return login();
+    case 'CRAM-MD5':
+      return cramMd5(`<${seed}@${hostname}>`);
+    case 'XOAUTH2':
+      return { first: '', clientFirst: true, step: xoauth2Step };
+    case 'SCRAM-SHA-256':
+      return scram(seed);
+  }
+}
+
+function plainStep(response: string): SaslStep {
+  // RFC 4616 §2: message = [authzid] UTF8NUL authcid UTF8NUL passwd
+  const parts = response.split('\0');
+  if (parts.length !== 3 || parts[1] === '') return { type: 'malformed' };
+  const [authzid, username, password] = parts as [string, string, string];
+  return {
+    type: 'done',
+    request:
+      authzid !== '' && authzid !== username
+        ? { mechanism: 'PLAIN', username, password, authorizationId: authzid }
+        : { mechanism: 'PLAIN', username, password },
+  };
+}
+
+function login(): SaslExchange {
+  // draft-murchison-sasl-login-00: prompts "Username:" then "Password:"; an initial
+  // response, when sent, is the username.
+  let username: string | undefined;
+  return {
+    first: 'Username:',
+    clientFirst: true,
+    step(response) {
+      if (username === undefined) {
+        username = response;
+        return { type: 'challenge', data: 'Password:' };
+      }
+      return { type: 'done', request: { mechanism: 'LOGIN', username, password: response } };
+    },
+  };
+}
+
+function cramMd5(challenge: string): SaslExchange {
+  return {
+    first: challenge,
+    clientFirst: false,
+    step(response) {
+      // RFC 2195 §2: "user SP digest", digest = 32 lowercase hex of HMAC-MD5(secret, challenge).
+      const at = response.lastIndexOf(' ');
+      const username = response.slice(0, at);
+      const digest = response.slice(at + 1);
+      if (at <= 0 || !/^[0-9a-f]{32}$/.test(digest)) return { type: 'malformed' };
+      const given = Buffer.from(digest, 'hex');
+      return {
+        type: 'done',
+        request: {
+          mechanism: 'CRAM-MD5',
+          username,
+          verify: (password) =>
+            timingSafeEqual(createHmac('md5', password).update(challenge).digest(), given),
+        },
+      };
+    },
+  };
+}
+
+function xoauth2Step(response: string): SaslStep {
+  // Google's XOAUTH2: "user=" user ^A "auth=Bearer " token ^A ^A
+  const fields = response.split('\x01');
+  let username: string | undefined;
+  let token: string | undefined;
+  for (const field of fields) {
+    if (field.startsWith('user=')) username = field.slice(5);
+    else if (field.startsWith('auth=')) {
+      const m = /^auth=Bearer\s+(.+)$/i.exec(field);
+      if (m) token = m[1];
+    }
+  }
+  if (!username || !token) return { type: 'malformed' };
+  return { type: 'done', request: { mechanism: 'XOAUTH2', username, token } };
+}
+
+function scram(nonceSeed: string): SaslExchange {
+  // RFC 5802 §5 with SHA-256 (RFC 7677). No channel binding: "n," and "y," gs2 headers only.
+  let stage: 'client-first' | 'lookup' | 'client-final' | 'done' = 'client-first';
+  let clientFirstBare = '';
+  let serverFirst = '';
+  let gs2Header = '';
+  let nonce = '';
+  let username = '';
+  let authorizationId: string | undefined;
+  let credentials: ScramCredentials | undefined;
+  let serverFinal: string | undefined;
+  return {
+    first: '',
+    clientFirst: true,
+    step(response) {
+      if (stage === 'client-first') {
+        const m = /^([ny]),(?:a=([^,]*))?,(n=([^,]*),r=([\x21-\x2b\x2d-\x7e]+)(?:,.*)?)$/.exec(response);
+        if (!m) return { type: 'malformed' };
+        gs2Header = `${m[1]},${m[2] === undefined ? '' : `a=${m[2]}`},`;
+        authorizationId = m[2] === undefined ? undefined : unescapeSaslName(m[2]);
+        clientFirstBare = m[3]!;
+        username = unescapeSaslName(m[4]!);
+        nonce = m[5]! + nonceSeed;
+        stage = 'lookup';
+        return { type: 'lookup', username };
+      }
+      if (stage === 'client-final' && credentials) {
+        stage = 'done';
+        const m = /^(c=([^,]*),r=([^,]*)(?:,.*)?),p=([A-Za-z0-9+/=]+)$/.exec(response);
+        if (!m || m[3] !== nonce || Buffer.from(m[2]!, 'base64').toString('latin1') !== gs2Header) {
+          return { type: 'malformed' };
+        }
+        const authMessage = `${clientFirstBare},${serverFirst},${m[1]}`;
+        const proof = Buffer.from(m[4]!, 'base64');
+        const signature = createHmac('sha256', credentials.storedKey).update(authMessage).digest();
+        if (proof.length !== signature.length) return { type: 'rejected', username };
+        const clientKey = Buffer.alloc(proof.length);
+        for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i]! ^ signature[i]!;
+        const computed = createHash('sha256').update(clientKey).digest();
+        if (
+          computed.length !== credentials.storedKey.length ||
+          !timingSafeEqual(computed, credentials.storedKey)
+        ) {
+          return { type: 'rejected', username };
+        }
+        serverFinal = `v=${createHmac('sha256', credentials.serverKey).update(authMessage).digest('base64')}`;
+        return {
+          type: 'done',
+          request: {
+            mechanism: 'SCRAM-SHA-256',
+            username,
+            ...(authorizationId === undefined ? {} : { authorizationId }),
+          },
+        };
+      }
+      return { type: 'malformed' };
+    },
+    supply(found) {
+      // An unknown user gets made-up credentials so the exchange runs to the end and fails
+      // like a wrong password does (RFC 5802 §9: do not reveal which users exist).
+      credentials = found ?? deriveScramCredentials(nonceSeed, Buffer.from(nonceSeed), 4096);
+      serverFirst = `r=${nonce},s=${Buffer.from(credentials.salt).toString('base64')},i=${credentials.iterations}`;
+      stage = 'client-final';
+      return serverFirst;
+    },
+    final: () => serverFinal,
+  };
+}
+
+function unescapeSaslName(text: string): string {
+  return text.replace(/=2C/g, ',').replace(/=3D/g, '=');
+}

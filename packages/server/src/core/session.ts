@@ -1,0 +1,1062 @@
+/**
+ * The sans-I/O SMTP/LMTP server session: bytes from the client in, actions out (bytes to
+ * write, backend calls to make, body chunks to stream, TLS to start, the connection to close).
+ * No sockets, timers, clock or randomness: the Node layer performs every action and reports
+ * back. Ordering rules live in ./state.ts; grammar lives in @smtpkit/wire.
+ */
+import {
+  type Command,
+  CommandDecoder,
+  DataDecoder,
+  decodeXtext,
+  isSmtpSyntaxError,
+  type MailParameters,
+  type Path,
+  parseCommand,
+  type RcptParameters,
+  type Reply,
+} from '@smtpkit/wire';
+import {
+  type ResolvedExtensions,
+  type ResolvedLimits,
+  resolveExtensions,
+  resolveLimits,
+  type ServerSessionOptions,
+} from './options';
+import { ReplyWriter, replyForFailure } from './replies';
+import {
+  type AuthMechanism,
+  type AuthRequest,
+  type SaslExchange,
+  type ScramCredentials,
+  startSasl,
+} from './sasl';
+import { isCommandState, type ServerState, type TableVerb, TRANSITIONS } from './state';
+
+/** XCLIENT attributes (Postfix XCLIENT_README); `undefined` for `[UNAVAILABLE]`. */
+export interface XclientAttributes {
+  /** Client hostname (`NAME`). */
+  readonly name?: string;
+  /** Client IP address (`ADDR`, without an `IPV6:` prefix). */
+  readonly address?: string;
+  /** Client port (`PORT`). */
+  readonly port?: number;
+  /** `SMTP` or `ESMTP` (`PROTO`). */
+  readonly protocol?: string;
+  /** The HELO name the client sent to the filter (`HELO`). */
+  readonly helo?: string;
+  /** The SASL login name (`LOGIN`). */
+  readonly login?: string;
+  /** Server-side address (`DESTADDR`). */
+  readonly destinationAddress?: string;
+  /** Server-side port (`DESTPORT`). */
+  readonly destinationPort?: number;
+}
+
+/** A backend operation the session needs; answer with `resolveCall` or `rejectCall`. */
+export type BackendCall =
+  | { readonly kind: 'mail'; readonly reversePath: Path; readonly params: MailParameters }
+  | { readonly kind: 'rcpt'; readonly forwardPath: Path; readonly params: RcptParameters }
+  /**
+   * The body ended (end the stream given with `data-open`) or was refused mid-stream
+   * (`refusal`: fail the stream). Resolve with the backend's `data()` result once it settled.
+   */
+  | { readonly kind: 'data-end'; readonly refusal?: Reply }
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'auth'; readonly request: AuthRequest }
+  /** SCRAM needs the user's stored credentials: resolve with `ScramCredentials | undefined`. */
+  | { readonly kind: 'scram-credentials'; readonly username: string }
+  /** XCLIENT from a trusted client: reopen the backend session with these attributes. */
+  | { readonly kind: 'xclient'; readonly attributes: XclientAttributes }
+  /** Wait `ms` milliseconds (AUTH failure delay), then resolve. */
+  | { readonly kind: 'delay'; readonly ms: number };
+
+/** What the Node layer must do next. */
+export type ServerAction =
+  /** Write these bytes (a reply; `code` for metrics). */
+  | { readonly type: 'send'; readonly bytes: Uint8Array; readonly code: number }
+  /** Perform a backend call; the session waits for `resolveCall`/`rejectCall`. */
+  | { readonly type: 'call'; readonly call: BackendCall }
+  /** Start the backend's `data(body)` with a new body stream (DATA or first BDAT). */
+  | { readonly type: 'data-open' }
+  /** A chunk of the unstuffed body for the open stream. */
+  | { readonly type: 'body'; readonly chunk: Uint8Array }
+  /** Upgrade the connection to TLS now (the 220 was sent before this). */
+  | { readonly type: 'starttls' }
+  /** Close the connection after writing what was sent. */
+  | { readonly type: 'close' };
+
+interface Pending {
+  readonly call: BackendCall;
+  onResolve(value: unknown): void;
+  onReject(error: unknown): void;
+}
+
+const XCLIENT_PREFIX = /^XCLIENT(?: |$)/i;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * One SMTP or LMTP server connection as a state machine.
+ *
+ * @example
+ * ```ts
+ * const session = new ServerSession({ hostname: 'mx.example.org', nonce: () => crypto.randomUUID() });
+ * session.start();
+ * session.receive(new TextEncoder().encode('EHLO client.example\r\n'));
+ * for (let a = session.nextAction(); a; a = session.nextAction()) {
+ *   if (a.type === 'send') socket.write(a.bytes);
+ *   else if (a.type === 'call') session.resolveCall(); // accept everything
+ * }
+ * ```
+ */
+export class ServerSession {
+  /** The protocol state. */
+  state: ServerState = 'initial';
+  /** The name the client gave in EHLO/HELO/LHLO. */
+  heloName: string | undefined;
+  /** The username the client authenticated as (RFC 4954), after AUTH succeeded. */
+  authenticatedAs: string | undefined;
+  /** Whether the connection is TLS (implicit or after STARTTLS). */
+  secure: boolean;
+  /**
+   * Increments on every complete command line and every finished body: the Node layer resets
+   * its stage timer only when this changes, never on a mere byte (slowloris).
+   */
+  progress = 0;
+
+  private readonly hostname: string;
+  private readonly lmtp: boolean;
+  private readonly ext: ResolvedExtensions;
+  private readonly limits: ResolvedLimits;
+  private readonly options: ServerSessionOptions;
+  private readonly replies: ReplyWriter;
+  private readonly decoder: CommandDecoder;
+  /** XCLIENT needs the raw line, so trusted connections read lines and parse them here. */
+  private readonly rawLines: boolean;
+  private readonly actions: ServerAction[] = [];
+  private actionAt = 0;
+  private pending: Pending | undefined;
+  private esmtp = false;
+  private badCommands = 0;
+  private junkCommands = 0;
+  private authFailures = 0;
+  private shuttingDown = false;
+  // The mail transaction.
+  private mailParams: MailParameters | undefined;
+  private recipients = 0;
+  private bodyOpen = false;
+  private bodySize = 0;
+  private refusal: Reply | undefined;
+  private body: DataDecoder | undefined;
+  // BDAT.
+  private bdatRemaining = 0;
+  private bdatLast = false;
+  private bdatRefusal: Reply | undefined;
+  private bdatResume: ServerState = 'rcpt';
+  // AUTH.
+  private sasl: SaslExchange | undefined;
+  private saslAwaitingFinalAck: string | undefined;
+
+  /** @param options - See {@link ServerSessionOptions}. */
+  constructor(options: ServerSessionOptions) {
+    if (!options.hostname || /[\s\0]/.test(options.hostname)) {
+      throw new TypeError('ServerSession: hostname must be a non-empty name without spaces');
+    }
+    this.options = options;
+    this.hostname = options.hostname;
+    this.lmtp = options.lmtp ?? false;
+    this.ext = resolveExtensions(options.extensions);
+    this.limits = resolveLimits(options.limits);
+    this.secure = options.secure ?? false;
+    this.replies = new ReplyWriter(this.ext.enhancedStatusCodes);
+    this.rawLines = options.xclient ?? false;
+    this.decoder = new CommandDecoder({
+      maxCommandLength: this.limits.maxCommandLineLength,
+      maxTextLineLength: this.rawLines
+        ? Math.max(this.limits.maxAuthLineLength, this.limits.maxCommandLineLength)
+        : this.limits.maxAuthLineLength,
+    });
+  }
+
+  /** Bytes received but not yet acted on (the Node layer pauses reading above a limit). */
+  get bufferedBytes(): number {
+    return this.decoder.bufferedLength;
+  }
+
+  /** Whether a backend call is outstanding. */
+  get waiting(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Which timer applies now: a command line, a body, the TLS handshake, or none. */
+  get timerStage(): 'command' | 'data' | 'tls' | 'none' {
+    if (this.pending || this.state === 'closed') return 'none';
+    if (this.state === 'data' || this.state === 'bdat') return 'data';
+    if (this.state === 'tls') return 'tls';
+    return 'command';
+  }
+
+  /** Queues the greeting (RFC 5321 §4.3.1: 220). Call once, first. */
+  start(): void {
+    const banner = this.options.banner ?? (this.lmtp ? 'LMTP' : 'ESMTP');
+    this.send(220, undefined, `${this.hostname} ${banner}`);
+  }
+
+  /**
+   * Refuses the connection with `reply` (e.g. the backend's `openSession` threw, or a limit
+   * was hit) and closes: RFC 5321 §3.1 lets a server answer the connection with 554 or 421.
+   */
+  refuse(reply: Reply): void {
+    this.sendReply(reply);
+    this.close();
+  }
+
+  /** Feeds bytes from the client. */
+  receive(bytes: Uint8Array): void {
+    if (this.state === 'closed') return;
+    // RFC 3207 §4.2 (CVE-2011-0411): nothing sent before the handshake may be acted on.
+    if (this.state === 'tls') return;
+    if (this.state === 'data') this.body!.feed(bytes);
+    else this.decoder.feed(bytes);
+    this.pump();
+  }
+
+  /** The next action, or `undefined` when the session waits for input or a call. */
+  nextAction(): ServerAction | undefined {
+    if (this.actionAt < this.actions.length) {
+      const action = this.actions[this.actionAt++]!;
+      if (this.actionAt === this.actions.length) {
+        this.actions.length = 0;
+        this.actionAt = 0;
+      }
+      return action;
+    }
+    return undefined;
+  }
+
+  /** Completes the outstanding backend call successfully, with its value if any. */
+  resolveCall(value?: unknown): void {
+    const pending = this.takePending();
+    pending.onResolve(value);
+    this.pump();
+  }
+
+  /** Completes the outstanding backend call with the error it threw. */
+  rejectCall(error: unknown): void {
+    const pending = this.takePending();
+    pending.onReject(error);
+    this.pump();
+  }
+
+  /** The TLS handshake after STARTTLS succeeded: the session starts over (RFC 3207 §4.2). */
+  tlsEstablished(): void {
+    if (this.state !== 'tls') throw new TypeError('tlsEstablished() without STARTTLS');
+    this.secure = true;
+    this.decoder.takeBuffered();
+    this.heloName = undefined;
+    this.esmtp = false;
+    this.state = 'initial';
+    this.progress++;
+  }
+
+  /** The stage timer ran out: `421 4.4.2` and close (RFC 5321 §4.5.3.2). */
+  timeout(): void {
+    if (this.state === 'closed') return;
+    this.send(421, '4.4.2', `${this.hostname} Error: timeout exceeded`);
+    this.close();
+  }
+
+  /**
+   * Graceful shutdown: when no transaction is in flight, `421 4.3.2` now; otherwise after the
+   * current transaction ends.
+   */
+  shutdown(): void {
+    this.shuttingDown = true;
+    if (this.state === 'closed') return;
+    if (!this.pending && (this.state === 'initial' || this.state === 'ready' || this.state === 'auth')) {
+      this.send(421, '4.3.2', `${this.hostname} Service shutting down`);
+      this.close();
+    }
+  }
+
+  /** The shutdown deadline passed: `421 4.3.2` whatever the state, and close. */
+  abort(): void {
+    if (this.state === 'closed') return;
+    this.pending = undefined;
+    this.send(421, '4.3.2', `${this.hostname} Service shutting down`);
+    this.close();
+  }
+
+  /** The client closed its side or the connection failed. */
+  closed(): void {
+    this.state = 'closed';
+    this.pending = undefined;
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------
+
+  private pump(): void {
+    while (!this.pending) {
+      const state = this.state;
+      if (state === 'closed' || state === 'tls') return;
+      if (state === 'data') {
+        if (!this.pumpData()) return;
+      } else if (state === 'bdat') {
+        if (!this.pumpBdat()) return;
+      } else if (state === 'auth' || this.rawLines) {
+        const item = this.decoder.nextLine();
+        if (item === undefined) return;
+        this.progress++;
+        if (item.type === 'error') {
+          if (state === 'auth') this.endAuth();
+          this.sendReply(item.error.reply);
+          this.countBad();
+        } else if (state === 'auth') this.onAuthLine(item.line);
+        else this.onRawCommandLine(item.line);
+      } else {
+        const item = this.decoder.next();
+        if (item === undefined) return;
+        this.progress++;
+        if (item.type === 'command') this.dispatch(item.command);
+        else if (item.type === 'error') {
+          this.sendReply(item.error.reply);
+          this.countBad();
+        } else {
+          // BDAT octets with no BDAT accepted: impossible by the decoder's contract.
+          throw new TypeError('CommandDecoder returned BDAT data outside a BDAT chunk');
+        }
+      }
+    }
+  }
+
+  /** A command line read raw (XCLIENT-trusted connections): XCLIENT here, the rest by wire. */
+  private onRawCommandLine(line: string): void {
+    if (XCLIENT_PREFIX.test(line)) {
+      this.onXclient(line);
+      return;
+    }
+    let command: Command;
+    try {
+      command = parseCommand(line);
+    } catch (error) {
+      if (!isSmtpSyntaxError(error)) throw error;
+      this.sendReply(error.reply);
+      this.countBad();
+      return;
+    }
+    this.dispatch(command);
+  }
+
+  private allowed(verb: TableVerb): boolean {
+    const state = this.state;
+    if (!isCommandState(state)) return false;
+    const row = TRANSITIONS[verb];
+    if (row.allowed.includes(state)) return true;
+    this.send(503, '5.5.1', `Error: ${row.refusal[state] ?? 'Bad sequence of commands'}`);
+    this.countBad();
+    return false;
+  }
+
+  private dispatch(command: Command): void {
+    switch (command.verb) {
+      case 'EHLO':
+      case 'HELO':
+      case 'LHLO':
+        this.onHello(command.verb, command.domain);
+        return;
+      case 'MAIL':
+        this.onMail(command.reversePath, command.params);
+        return;
+      case 'RCPT':
+        this.onRcpt(command.forwardPath, command.params);
+        return;
+      case 'DATA':
+        this.onData();
+        return;
+      case 'BDAT':
+        this.onBdat(command.size, command.last);
+        return;
+      case 'RSET':
+        if (!this.allowed('RSET') || !this.junk()) return;
+        this.resetTransaction(() => this.send(250, '2.0.0', 'Ok'));
+        return;
+      case 'NOOP':
+        if (!this.allowed('NOOP') || !this.junk()) return;
+        this.send(250, '2.0.0', 'Ok');
+        return;
+      case 'QUIT':
+        this.send(221, '2.0.0', `${this.hostname} Bye`);
+        this.close();
+        return;
+      case 'VRFY':
+        if (!this.allowed('VRFY') || !this.junk()) return;
+        // RFC 5321 §3.5.3: 252 when the server will not verify but will accept mail.
+        this.send(252, '2.5.0', 'Cannot VRFY user, but will accept message and attempt delivery');
+        return;
+      case 'EXPN':
+        if (!this.allowed('EXPN') || !this.junk()) return;
+        this.send(502, '5.5.1', 'Error: command not implemented');
+        return;
+      case 'HELP':
+        if (!this.allowed('HELP') || !this.junk()) return;
+        this.send(214, '2.0.0', 'See RFC 5321');
+        return;
+      case 'STARTTLS':
+        this.onStartTls();
+        return;
+      case 'AUTH':
+        this.onAuth(command.mechanism, command.initialResponse);
+        return;
+    }
+  }
+
+  // ---- EHLO -------------------------------------------------------------------------------
+
+  private onHello(verb: 'EHLO' | 'HELO' | 'LHLO', domain: string): void {
+    // RFC 2033 §4.1: an LMTP server speaks only LHLO; an SMTP server does not know LHLO.
+    if (this.lmtp !== (verb === 'LHLO')) {
+      this.send(500, '5.5.1', 'Error: command not recognized');
+      this.countBad();
+      return;
+    }
+    if (!this.allowed(verb)) return;
+    this.resetTransaction(() => {
+      this.heloName = domain;
+      this.esmtp = verb !== 'HELO';
+      this.state = 'ready';
+      if (verb === 'HELO') this.send(250, undefined, this.hostname);
+      else this.sendReply({ code: 250, lines: [this.hostname, ...this.capabilities()] });
+    });
+  }
+
+  /** The EHLO keywords offered now (RFC 5321 §4.1.1.1), in a stable order. */
+  private capabilities(): string[] {
+    const ext = this.ext;
+    const caps: string[] = [];
+    if (ext.pipelining) caps.push('PIPELINING');
+    if (ext.size) caps.push(`SIZE ${this.limits.maxMessageSize}`);
+    if (ext.eightBitMime) caps.push('8BITMIME');
+    if (ext.smtpUtf8) caps.push('SMTPUTF8');
+    if (ext.enhancedStatusCodes) caps.push('ENHANCEDSTATUSCODES');
+    if (this.startTlsOffered()) caps.push('STARTTLS');
+    const mechanisms = this.authMechanismsOffered();
+    if (mechanisms.length > 0) caps.push(`AUTH ${mechanisms.join(' ')}`);
+    if (ext.chunking) caps.push('CHUNKING');
+    if (ext.chunking && ext.binaryMime) caps.push('BINARYMIME');
+    if (ext.dsn) caps.push('DSN');
+    if (ext.requireTls && this.secure) caps.push('REQUIRETLS');
+    if (this.options.xclient) caps.push('XCLIENT NAME ADDR PORT PROTO HELO LOGIN DESTADDR DESTPORT');
+    return caps;
+  }
+
+  private startTlsOffered(): boolean {
+    return this.ext.startTls && !this.secure && (this.options.tlsAvailable ?? false);
+  }
+
+  private authMechanismsOffered(): readonly AuthMechanism[] {
+    if (!this.ext.auth || this.authenticatedAs !== undefined) return [];
+    // RFC 4954 §4 and §14: no plaintext passwords over an unprotected connection by default.
+    if (!this.secure && !this.options.allowInsecureAuth) return [];
+    return this.options.authMechanisms ?? [];
+  }
+
+  // ---- MAIL / RCPT ------------------------------------------------------------------------
+
+  private onMail(reversePath: Path, params: MailParameters): void {
+    if (!this.allowed('MAIL')) return;
+    if (this.options.requireAuth && this.authenticatedAs === undefined) {
+      this.send(530, '5.7.0', 'Authentication required');
+      return;
+    }
+    // RFC 5321 §4.1.1.2: MAIL parameters are ESMTP; a client that said HELO has none.
+    if (!this.esmtp && Object.keys(params).length > 0) {
+      this.send(555, '5.5.4', 'ESMTP parameters need EHLO');
+      return;
+    }
+    const problem = this.checkMailParams(reversePath, params);
+    if (problem) {
+      this.sendReply(problem);
+      return;
+    }
+    this.call(
+      { kind: 'mail', reversePath, params },
+      () => {
+        this.mailParams = params;
+        this.recipients = 0;
+        this.state = 'mail';
+        this.send(250, '2.1.0', 'Ok');
+      },
+      (error) => this.sendReply(replyForFailure(error)),
+    );
+  }
+
+  private checkMailParams(reversePath: Path, params: MailParameters): Reply | undefined {
+    const ext = this.ext;
+    const unsupported = (name: string): Reply => ({
+      code: 555,
+      enhanced: '5.5.4',
+      lines: [`Unsupported option: ${name}`],
+    });
+    if (params.extensions && params.extensions.length > 0) return unsupported(params.extensions[0]!.keyword);
+    if (params.size !== undefined) {
+      if (!ext.size) return unsupported('SIZE');
+      // RFC 1870 §6.1: a declared size over the limit is refused at MAIL.
+      if (params.size > this.limits.maxMessageSize) {
+        return { code: 552, enhanced: '5.3.4', lines: ['Message size exceeds fixed maximum message size'] };
+      }
+    }
+    if (params.body === '8BITMIME' && !ext.eightBitMime) return unsupported('BODY=8BITMIME');
+    if (params.body === 'BINARYMIME' && !(ext.binaryMime && ext.chunking))
+      return unsupported('BODY=BINARYMIME');
+    if (params.smtpUtf8 && !ext.smtpUtf8) return unsupported('SMTPUTF8');
+    if ((params.ret !== undefined || params.envid !== undefined) && !ext.dsn) return unsupported('RET/ENVID');
+    if (params.auth !== undefined && !ext.auth) return unsupported('AUTH');
+    if (params.requireTls) {
+      if (!ext.requireTls) return unsupported('REQUIRETLS');
+      // RFC 8689 §4.1: REQUIRETLS is only valid on a TLS session.
+      if (!this.secure) return { code: 530, enhanced: '5.7.10', lines: ['REQUIRETLS needs a TLS session'] };
+    }
+    // RFC 6531 §3.4: a UTF-8 address needs the SMTPUTF8 parameter.
+    if (reversePath.kind === 'mailbox' && reversePath.mailbox.utf8 && !params.smtpUtf8) {
+      return { code: 553, enhanced: '5.6.7', lines: ['SMTPUTF8 required for this address'] };
+    }
+    return undefined;
+  }
+
+  private onRcpt(forwardPath: Path, params: RcptParameters): void {
+    if (!this.allowed('RCPT')) return;
+    // RFC 5321 §4.5.3.1.8: 452 (4.5.3, RFC 3463) for recipients over the limit.
+    if (this.recipients >= this.limits.maxRecipients) {
+      this.send(452, '4.5.3', 'Error: too many recipients');
+      return;
+    }
+    if (params.extensions && params.extensions.length > 0) {
+      this.send(555, '5.5.4', `Unsupported option: ${params.extensions[0]!.keyword}`);
+      return;
+    }
+    if ((params.notify !== undefined || params.orcpt !== undefined) && !this.ext.dsn) {
+      this.send(555, '5.5.4', 'Unsupported option: NOTIFY/ORCPT');
+      return;
+    }
+    if (forwardPath.kind === 'mailbox' && forwardPath.mailbox.utf8 && !this.mailParams?.smtpUtf8) {
+      this.send(553, '5.6.7', 'SMTPUTF8 required for this address');
+      return;
+    }
+    this.call(
+      { kind: 'rcpt', forwardPath, params },
+      () => {
+        this.recipients++;
+        this.state = 'rcpt';
+        this.send(250, '2.1.5', 'Ok');
+      },
+      (error) => this.sendReply(replyForFailure(error)),
+    );
+  }
+
+  // ---- DATA -------------------------------------------------------------------------------
+
+  private onData(): void {
+    if (this.state === 'mail') {
+      // RFC 5321 §3.3: DATA without an accepted recipient.
+      this.send(554, '5.5.1', 'Error: no valid recipients');
+      this.countBad();
+      return;
+    }
+    if (!this.allowed('DATA')) return;
+    // RFC 3030 §3: a BINARYMIME body can only be sent with BDAT.
+    if (this.mailParams?.body === 'BINARYMIME') {
+      this.send(503, '5.5.1', 'Error: BINARYMIME requires BDAT');
+      return;
+    }
+    this.send(354, undefined, 'End data with <CR><LF>.<CR><LF>');
+    this.state = 'data';
+    const body = new DataDecoder({
+      bareLineEndings: this.options.bareLineEndings ?? 'reject',
+      ...(this.ext.size || this.limits.maxMessageSize > 0 ? { maxSize: this.limits.maxMessageSize } : {}),
+    });
+    this.body = body;
+    // Bytes pipelined after DATA are the start of the body.
+    const early = this.decoder.takeBuffered();
+    if (early.length > 0) body.feed(early);
+    this.openBody();
+  }
+
+  private openBody(): void {
+    this.bodyOpen = true;
+    this.bodySize = 0;
+    this.refusal = undefined;
+    this.push({ type: 'data-open' });
+  }
+
+  private bodyChunk(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.bodySize += chunk.length;
+    if (this.refusal) return;
+    if (this.ext.size || this.limits.maxMessageSize > 0) {
+      if (this.bodySize > this.limits.maxMessageSize) {
+        // RFC 1870 §6.2 / RFC 3463: 552 5.3.4, after the rest of the body is read and dropped.
+        this.refusal = {
+          code: 552,
+          enhanced: '5.3.4',
+          lines: ['Message size exceeds fixed maximum message size'],
+        };
+        return;
+      }
+    }
+    this.push({ type: 'body', chunk });
+  }
+
+  private pumpData(): boolean {
+    const body = this.body!;
+    for (;;) {
+      const item = body.next();
+      if (item === undefined) return false;
+      if (item.type === 'data') {
+        this.bodyChunk(item.data);
+        continue;
+      }
+      this.progress++;
+      // Bytes after CRLF.CRLF are the next commands.
+      const rest = body.takeBuffered();
+      if (rest.length > 0) this.decoder.feed(rest);
+      this.body = undefined;
+      this.state = 'ready';
+      if (!item.result.ok && !this.refusal) this.refusal = item.result.reply;
+      this.finishBody();
+      return true;
+    }
+  }
+
+  /** The body is complete or refused: let the backend settle, then answer. */
+  private finishBody(): void {
+    const refusal = this.refusal;
+    this.bodyOpen = false;
+    this.call(
+      refusal ? { kind: 'data-end', refusal } : { kind: 'data-end' },
+      (value) => {
+        if (refusal) this.replyPerRecipient(refusal, undefined);
+        else this.replyPerRecipient(undefined, value);
+        this.endTransaction();
+      },
+      (error) => {
+        this.replyPerRecipient(refusal ?? replyForFailure(error), undefined);
+        this.endTransaction();
+      },
+    );
+  }
+
+  /** SMTP: one reply. LMTP (RFC 2033 §4.2): one reply per accepted recipient, in order. */
+  private replyPerRecipient(failure: Reply | undefined, value: unknown): void {
+    const count = this.lmtp ? this.recipients : 1;
+    const outcomes = Array.isArray(value) ? (value as readonly unknown[]) : undefined;
+    for (let i = 0; i < count; i++) {
+      if (failure) {
+        this.sendReply(failure);
+        continue;
+      }
+      const outcome = outcomes?.[i];
+      if (outcome === undefined || outcome === null) this.send(250, '2.0.0', 'Ok: queued');
+      else this.sendReply(replyForFailure(outcome));
+    }
+  }
+
+  private endTransaction(): void {
+    this.mailParams = undefined;
+    this.recipients = 0;
+    this.refusal = undefined;
+    this.state = 'ready';
+    if (this.shuttingDown) this.shutdown();
+  }
+
+  // ---- BDAT (RFC 3030) --------------------------------------------------------------------
+
+  private onBdat(size: number, last: boolean): void {
+    this.bdatRemaining = size;
+    this.bdatLast = last;
+    this.bdatResume = this.state;
+    this.bdatRefusal = undefined;
+    if (!this.ext.chunking) {
+      // Not offered: still swallow the octets, so they are never read as commands.
+      this.bdatRefusal = { code: 502, enhanced: '5.5.1', lines: ['Error: command not implemented'] };
+    } else {
+      const state = this.state;
+      const row = TRANSITIONS.BDAT;
+      if (!isCommandState(state) || !row.allowed.includes(state)) {
+        const reason = isCommandState(state) ? row.refusal[state] : undefined;
+        this.bdatRefusal = {
+          code: 503,
+          enhanced: '5.5.1',
+          lines: [`Error: ${reason ?? 'Bad sequence of commands'}`],
+        };
+        this.countBad();
+        if (this.state === 'closed') return;
+      } else if (state === 'rcpt') {
+        this.openBody();
+      }
+    }
+    this.state = 'bdat';
+  }
+
+  private pumpBdat(): boolean {
+    if (this.rawLines) {
+      // Raw-line mode frames BDAT octets here: exactly `size` bytes, never read as commands.
+      if (this.bdatRemaining > 0) {
+        const input = this.decoder.takeBuffered();
+        if (input.length === 0) return false;
+        const take = Math.min(this.bdatRemaining, input.length);
+        if (take < input.length) this.decoder.feed(input.subarray(take));
+        this.bdatRemaining -= take;
+        if (!this.bdatRefusal) this.bodyChunk(take === input.length ? input : input.subarray(0, take));
+        if (this.bdatRemaining > 0) return false;
+      }
+    } else {
+      for (;;) {
+        const item = this.decoder.next();
+        if (item === undefined) return false;
+        if (item.type !== 'bdat-data') throw new TypeError('CommandDecoder did not frame the BDAT chunk');
+        if (!this.bdatRefusal) this.bodyChunk(item.data);
+        if (item.end) break;
+      }
+    }
+    this.progress++;
+    if (this.bdatRefusal) {
+      this.state = this.bdatResume;
+      this.sendReply(this.bdatRefusal);
+      return true;
+    }
+    if (this.bdatLast || this.refusal) {
+      // RFC 3030 §2: a refused chunk ends the transaction; the client must start over.
+      this.state = 'chunking';
+      this.finishBody();
+      return true;
+    }
+    this.state = 'chunking';
+    this.send(250, '2.0.0', `${this.bodySize} octets received`);
+    return true;
+  }
+
+  // ---- RSET / transaction reset -----------------------------------------------------------
+
+  private resetTransaction(then: () => void): void {
+    const state = this.state;
+    const inTransaction = state === 'mail' || state === 'rcpt' || state === 'chunking';
+    if (state === 'chunking' && this.bodyOpen) {
+      // An unfinished BDAT message is dropped: the backend's stream fails and it settles.
+      this.bodyOpen = false;
+      this.call(
+        { kind: 'data-end', refusal: { code: 451, enhanced: '4.3.0', lines: ['Transaction reset'] } },
+        () => this.resetTransaction(then),
+        () => this.resetTransaction(then),
+      );
+      return;
+    }
+    this.mailParams = undefined;
+    this.recipients = 0;
+    this.refusal = undefined;
+    if (state !== 'initial') this.state = 'ready';
+    if (!inTransaction) {
+      then();
+      if (this.shuttingDown) this.shutdown();
+      return;
+    }
+    this.call(
+      { kind: 'reset' },
+      () => {
+        then();
+        if (this.shuttingDown) this.shutdown();
+      },
+      () => {
+        then();
+        if (this.shuttingDown) this.shutdown();
+      },
+    );
+  }
+
+  // ---- STARTTLS (RFC 3207) ----------------------------------------------------------------
+
+  private onStartTls(): void {
+    if (!this.startTlsOffered()) {
+      if (this.secure) this.send(503, '5.5.1', 'Error: TLS already active');
+      else this.send(502, '5.5.1', 'Error: command not implemented');
+      this.countBad();
+      return;
+    }
+    if (!this.allowed('STARTTLS')) return;
+    this.send(220, '2.0.0', 'Ready to start TLS');
+    // RFC 3207 §4.2: discard everything pipelined after STARTTLS (CVE-2011-0411).
+    this.decoder.takeBuffered();
+    this.state = 'tls';
+    this.push({ type: 'starttls' });
+  }
+
+  // ---- AUTH (RFC 4954) --------------------------------------------------------------------
+
+  private onAuth(mechanism: string, initialResponse: string | undefined): void {
+    const offered = this.authMechanismsOffered();
+    if (!this.ext.auth || (this.options.authMechanisms ?? []).length === 0) {
+      this.send(502, '5.5.1', 'Error: authentication not enabled');
+      this.countBad();
+      return;
+    }
+    if (this.authenticatedAs !== undefined) {
+      this.send(503, '5.5.1', 'Error: already authenticated');
+      return;
+    }
+    if (!this.allowed('AUTH')) return;
+    if (offered.length === 0) {
+      // RFC 4954 §6: 538 when the mechanism needs an encrypted connection.
+      this.send(538, '5.7.11', 'Encryption required for requested authentication mechanism');
+      return;
+    }
+    const mech = offered.find((m) => m === mechanism);
+    if (!mech) {
+      this.send(504, '5.5.4', 'Unrecognized authentication type');
+      return;
+    }
+    const exchange = startSasl(mech, this.hostname, this.options.nonce());
+    this.sasl = exchange;
+    this.saslAwaitingFinalAck = undefined;
+    this.state = 'auth';
+    if (initialResponse === undefined) {
+      this.send(334, undefined, b64encode(exchange.first));
+      return;
+    }
+    if (!exchange.clientFirst) {
+      this.endAuth();
+      this.send(501, '5.5.2', 'Initial response not allowed for this mechanism');
+      return;
+    }
+    this.saslResponse(initialResponse === '=' ? '' : initialResponse);
+  }
+
+  private onAuthLine(text: string): void {
+    if (this.saslAwaitingFinalAck !== undefined) {
+      const username = this.saslAwaitingFinalAck;
+      this.endAuth();
+      this.authSucceeded(username);
+      return;
+    }
+    if (text === '*') {
+      this.endAuth();
+      this.send(501, '5.0.0', 'Authentication aborted');
+      return;
+    }
+    this.saslResponse(text);
+  }
+
+  private saslResponse(base64: string): void {
+    const exchange = this.sasl!;
+    if (!BASE64.test(base64)) {
+      this.endAuth();
+      this.send(501, '5.5.2', 'Cannot decode response');
+      return;
+    }
+    const step = exchange.step(Buffer.from(base64, 'base64').toString('utf8'));
+    switch (step.type) {
+      case 'challenge':
+        this.send(334, undefined, b64encode(step.data));
+        return;
+      case 'malformed':
+        this.endAuth();
+        this.authFailed({ code: 501, enhanced: '5.5.2', lines: ['Malformed authentication response'] });
+        return;
+      case 'rejected':
+        this.endAuth();
+        this.authFailed({ code: 535, enhanced: '5.7.8', lines: ['Authentication credentials invalid'] });
+        return;
+      case 'lookup':
+        this.call(
+          { kind: 'scram-credentials', username: step.username },
+          (value) =>
+            this.send(334, undefined, b64encode(exchange.supply!(value as ScramCredentials | undefined))),
+          () => {
+            this.endAuth();
+            this.send(454, '4.7.0', 'Temporary authentication failure');
+          },
+        );
+        return;
+      case 'done': {
+        const request = step.request;
+        this.call(
+          { kind: 'auth', request },
+          () => {
+            const serverFinal = exchange.final?.();
+            if (serverFinal !== undefined) {
+              // RFC 4954 §4: additional data with success goes in a 334 the client acks.
+              this.saslAwaitingFinalAck = request.username;
+              this.send(334, undefined, b64encode(serverFinal));
+              return;
+            }
+            this.endAuth();
+            this.authSucceeded(request.username);
+          },
+          (error) => {
+            this.endAuth();
+            // RFC 4954 §6: 454 4.7.0 for a temporary failure of the authentication backend.
+            const reply = replyForFailure(error, {
+              code: 454,
+              enhanced: '4.7.0',
+              lines: ['Temporary authentication failure'],
+            });
+            if (reply.code >= 500) this.authFailed(reply);
+            else this.sendReply(reply);
+          },
+        );
+        return;
+      }
+    }
+  }
+
+  private authSucceeded(username: string): void {
+    this.authenticatedAs = username;
+    this.send(235, '2.7.0', 'Authentication successful');
+  }
+
+  private endAuth(): void {
+    this.sasl = undefined;
+    this.saslAwaitingFinalAck = undefined;
+    if (this.state === 'auth') this.state = 'ready';
+  }
+
+  private authFailed(reply: Reply): void {
+    this.authFailures++;
+    if (this.authFailures >= this.limits.maxAuthFailures) {
+      this.send(421, '4.7.0', `${this.hostname} Error: too many failed authentication attempts`);
+      this.close();
+      return;
+    }
+    // Failures are answered late, longer each time, to slow down password guessing.
+    const ms = this.limits.authFailureDelay * this.authFailures;
+    if (ms <= 0) {
+      this.sendReply(reply);
+      return;
+    }
+    this.call(
+      { kind: 'delay', ms },
+      () => this.sendReply(reply),
+      () => this.sendReply(reply),
+    );
+  }
+
+  // ---- XCLIENT (Postfix XCLIENT_README) ---------------------------------------------------
+
+  private onXclient(line: string): void {
+    if (!this.allowed('XCLIENT')) return;
+    const attributes: Record<string, string | number | undefined> = {};
+    const names: Record<string, keyof XclientAttributes> = {
+      NAME: 'name',
+      ADDR: 'address',
+      PORT: 'port',
+      PROTO: 'protocol',
+      HELO: 'helo',
+      LOGIN: 'login',
+      DESTADDR: 'destinationAddress',
+      DESTPORT: 'destinationPort',
+    };
+    for (const token of line.slice(8).split(' ')) {
+      if (token === '') continue;
+      const eq = token.indexOf('=');
+      const key = names[token.slice(0, eq).toUpperCase()];
+      if (eq <= 0 || !key) {
+        this.send(501, '5.5.4', 'Bad XCLIENT attribute name');
+        this.countBad();
+        return;
+      }
+      let value: string;
+      try {
+        value = decodeXtext(token.slice(eq + 1));
+      } catch {
+        this.send(501, '5.5.4', 'Bad XCLIENT attribute value');
+        this.countBad();
+        return;
+      }
+      if (value === '[UNAVAILABLE]' || value === '[TEMPUNAVAIL]') {
+        attributes[key] = undefined;
+        continue;
+      }
+      if (key === 'port' || key === 'destinationPort') {
+        const port = Number(value);
+        if (!/^\d{1,5}$/.test(value) || port > 65535) {
+          this.send(501, '5.5.4', 'Bad XCLIENT port');
+          return;
+        }
+        attributes[key] = port;
+      } else if (key === 'address' || key === 'destinationAddress') {
+        attributes[key] = value.replace(/^IPV6:/i, '');
+      } else attributes[key] = value;
+    }
+    const xclient = attributes as XclientAttributes;
+    this.call(
+      { kind: 'xclient', attributes: xclient },
+      () => {
+        // The session starts over as if the named client had connected (XCLIENT_README).
+        this.mailParams = undefined;
+        this.recipients = 0;
+        this.heloName = xclient.helo;
+        this.authenticatedAs = xclient.login;
+        this.state = 'initial';
+        this.start();
+      },
+      (error) => this.sendReply(replyForFailure(error)),
+    );
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private countBad(): void {
+    this.badCommands++;
+    if (this.badCommands >= this.limits.maxBadCommands && this.state !== 'closed') {
+      this.send(421, '4.7.0', `${this.hostname} Error: too many errors`);
+      this.close();
+    }
+  }
+
+  /** Counts a junk command (Postfix smtpd_junk_command_limit); false when over. */
+  private junk(): boolean {
+    this.junkCommands++;
+    if (this.junkCommands > this.limits.maxJunkCommands) {
+      this.send(421, '4.7.0', `${this.hostname} Error: too many junk commands`);
+      this.close();
+      return false;
+    }
+    return true;
+  }
+
+  private call(
+    call: BackendCall,
+    onResolve: (value: unknown) => void,
+    onReject: (error: unknown) => void,
+  ): void {
+    this.pending = { call, onResolve, onReject };
+    this.push({ type: 'call', call });
+  }
+
+  private takePending(): Pending {
+    const pending = this.pending;
+    if (!pending) throw new TypeError('no backend call is outstanding');
+    this.pending = undefined;
+    return pending;
+  }
+
+  private close(): void {
+    this.state = 'closed';
+    this.decoder.takeBuffered();
+    this.push({ type: 'close' });
+  }
+
+  private send(code: number, enhanced: Reply['enhanced'], text: string): void {
+    this.push({ type: 'send', bytes: this.replies.format(code, enhanced, text), code });
+  }
+
+  private sendReply(reply: Reply): void {
+    this.push({ type: 'send', bytes: this.replies.formatReply(reply), code: reply.code });
+  }
+
+  private push(action: ServerAction): void {
+    this.actions.push(action);
+  }
+}
+
+function b64encode(text: string): string {
+  return text === '' ? '' : Buffer.from(text, 'utf8').toString('base64');
+}

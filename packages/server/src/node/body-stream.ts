@@ -1,0 +1,78 @@
+/**
+ * The message body a backend's `data()` reads: an AsyncIterable fed by the connection as the
+ * DataDecoder unstuffs bytes. Bounded: when the backend reads slower than the client sends,
+ * `push` reports it and the connection stops reading from the socket until `onDrain`.
+ */
+export class BodyStream implements AsyncIterable<Uint8Array> {
+  private readonly chunks: Uint8Array[] = [];
+  private buffered = 0;
+  private ended = false;
+  private failure: Error | undefined;
+  private waiter: (() => void) | undefined;
+  private iterating = false;
+
+  /**
+   * @param highWaterMark - Bytes held before `push` asks the producer to pause.
+   * @param onDrain - Called once the reader has taken the buffer below half the mark.
+   */
+  constructor(
+    private readonly highWaterMark: number,
+    private readonly onDrain: () => void,
+  ) {}
+
+  /** Adds a chunk; returns false when the producer should pause. */
+  push(chunk: Uint8Array): boolean {
+    if (this.ended) return true;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    this.wake();
+    return this.buffered < this.highWaterMark;
+  }
+
+  /** Ends the body normally. */
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  /** Ends the body with an error the backend's reader sees (message refused mid-stream). */
+  fail(error: Error): void {
+    if (this.ended) return;
+    this.failure = error;
+    this.ended = true;
+    this.chunks.length = 0;
+    this.buffered = 0;
+    this.wake();
+  }
+
+  /** Whether the producer is being held back. */
+  get full(): boolean {
+    return this.buffered >= this.highWaterMark;
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.iterating) throw new TypeError('the message body can be read only once');
+    this.iterating = true;
+    for (;;) {
+      const chunk = this.chunks.shift();
+      if (chunk !== undefined) {
+        const wasFull = this.buffered >= this.highWaterMark;
+        this.buffered -= chunk.length;
+        if (wasFull && this.buffered < this.highWaterMark / 2) this.onDrain();
+        yield chunk;
+        continue;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return;
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
+    }
+  }
+}

@@ -1,0 +1,535 @@
+/**
+ * One client connection: moves bytes between the socket and the sans-I/O ServerSession,
+ * performs the session's backend calls, streams bodies, runs the stage timer and upgrades to
+ * TLS. Policy lives in the core; this file only does I/O.
+ * @internal
+ */
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { isSmtpReplyError, type Reply, SmtpReplyError } from '@smtpkit/wire';
+import { decodeProxyHeader } from '../core/proxy-protocol';
+import type { ScramCredentials } from '../core/sasl';
+import { type BackendCall, ServerSession } from '../core/session';
+import type { BackendSession, ConnectionInfo, SessionContext, TlsInfo } from './backend';
+import { BodyStream } from './body-stream';
+import type { ServerRuntime } from './runtime';
+
+const BODY_HIGH_WATER = 256 * 1024;
+/** PROXY headers must arrive promptly; a proxy that stalls is not one we trust. */
+const PROXY_TIMEOUT = 10_000;
+
+/** @internal */
+export class Connection {
+  private socket: Socket;
+  private session: ServerSession | undefined;
+  private backend: BackendSession | undefined;
+  private info: ConnectionInfo;
+  private tls: TlsInfo | undefined;
+  private readonly abort = new AbortController();
+  private context: SessionContext | undefined;
+  private body: BodyStream | undefined;
+  private dataPromise: Promise<unknown> | undefined;
+  private dataSettled = false;
+  private out: Uint8Array[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private timerStage = 'none';
+  private timerProgress = -1;
+  private pausedForBuffer = false;
+  private pausedForBody = false;
+  private finished = false;
+  private flushing = false;
+  private counted = false;
+  private readonly onData = (chunk: Buffer) => this.receive(chunk);
+
+  constructor(
+    private readonly runtime: ServerRuntime,
+    socket: Socket,
+    secure: boolean,
+  ) {
+    this.socket = socket;
+    this.info = {
+      id: runtime.nextId(),
+      remoteAddress: normaliseAddress(socket.remoteAddress ?? ''),
+      remotePort: socket.remotePort ?? 0,
+      localAddress: normaliseAddress(socket.localAddress ?? ''),
+      localPort: socket.localPort ?? 0,
+      secure,
+    };
+    if (secure && socket instanceof TLSSocket) this.tls = tlsInfo(socket);
+    socket.setNoDelay(true);
+    socket.on('error', (error) => this.runtime.log('debug', 'socket error', { id: this.info.id, error }));
+    socket.on('close', () => this.finish());
+  }
+
+  /** The connection's id and addresses. */
+  get connection(): ConnectionInfo {
+    return this.info;
+  }
+
+  async start(): Promise<void> {
+    if (this.runtime.isTrustedProxy(this.info.remoteAddress)) {
+      const ok = await this.readProxyHeader();
+      if (!ok) return;
+    }
+    const refusal = this.runtime.admit(this.info);
+    if (refusal) {
+      this.refuse(refusal);
+      return;
+    }
+    this.counted = true;
+    this.runtime.emit('connection', this.info);
+    const opened = await this.openBackend();
+    if (!opened || this.finished) return;
+    this.createSession();
+    this.socket.on('data', this.onData);
+    this.flush();
+  }
+
+  private createSession(): void {
+    const options = this.runtime.options;
+    const session = new ServerSession({
+      hostname: options.hostname,
+      ...(options.banner === undefined ? {} : { banner: options.banner }),
+      lmtp: options.lmtp,
+      extensions: options.extensions,
+      limits: options.limits,
+      secure: this.info.secure,
+      tlsAvailable: this.runtime.tlsAvailable,
+      authMechanisms: this.backend?.auth
+        ? options.authMechanisms.filter((m) => m !== 'SCRAM-SHA-256' || this.backend?.scramCredentials)
+        : [],
+      allowInsecureAuth: options.allowInsecureAuth,
+      requireAuth: options.requireAuth,
+      bareLineEndings: options.bareLineEndings,
+      xclient: this.runtime.isTrustedXclient(this.info.remoteAddress),
+      nonce: this.runtime.nonce,
+    });
+    this.session = session;
+    this.context = undefined;
+    session.start();
+    if (this.runtime.closing) session.shutdown();
+  }
+
+  private async openBackend(): Promise<boolean> {
+    try {
+      this.backend = await this.runtime.backend.openSession(this.info, this.abort.signal);
+      return true;
+    } catch (error) {
+      // RFC 5321 §3.1: a server may refuse at connect (554); a fault defers (421).
+      const reply: Reply = isSmtpReplyError(error)
+        ? error.reply
+        : { code: 421, enhanced: '4.3.0', lines: [`${this.runtime.options.hostname} Service not available`] };
+      if (!isSmtpReplyError(error))
+        this.runtime.log('error', 'openSession failed', { id: this.info.id, error });
+      this.refuse(reply);
+      return false;
+    }
+  }
+
+  private refuse(reply: Reply): void {
+    this.runtime.metrics.connectionsRefused++;
+    this.runtime.metrics.reply(reply.code);
+    const session = new ServerSession({ hostname: this.runtime.options.hostname, nonce: this.runtime.nonce });
+    session.refuse(reply);
+    this.session = session;
+    this.flush();
+  }
+
+  private readProxyHeader(): Promise<boolean> {
+    return new Promise((resolve) => {
+      let buffered: Buffer = Buffer.alloc(0);
+      const timer = setTimeout(() => done(false), PROXY_TIMEOUT);
+      const done = (ok: boolean, rest?: Uint8Array) => {
+        clearTimeout(timer);
+        this.socket.removeListener('data', onChunk);
+        this.socket.pause();
+        if (!ok) this.socket.destroy();
+        else if (rest && rest.length > 0) this.socket.unshift(Buffer.from(rest));
+        resolve(ok);
+      };
+      const onChunk = (chunk: Buffer) => {
+        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+        const result = decodeProxyHeader(buffered);
+        if (result.status === 'incomplete') return;
+        if (result.status === 'error') {
+          this.runtime.log('warn', 'bad PROXY header', { id: this.info.id, reason: result.message });
+          done(false);
+          return;
+        }
+        const { header } = result;
+        if (header.source) {
+          this.info = {
+            ...this.info,
+            remoteAddress: normaliseAddress(header.source.address),
+            remotePort: header.source.port,
+            ...(header.destination
+              ? {
+                  localAddress: normaliseAddress(header.destination.address),
+                  localPort: header.destination.port,
+                }
+              : {}),
+            via: header.version === 1 ? 'proxy-v1' : 'proxy-v2',
+          };
+        }
+        done(true, buffered.subarray(result.consumed));
+      };
+      this.socket.on('data', onChunk);
+    });
+  }
+
+  private receive(chunk: Buffer): void {
+    const session = this.session;
+    if (!session || this.finished) return;
+    session.receive(chunk);
+    this.flush();
+  }
+
+  /** Performs the session's actions until it waits for input or an asynchronous call. */
+  private flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      this.drain();
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private drain(): void {
+    const session = this.session!;
+    const metrics = this.runtime.metrics;
+    for (;;) {
+      const action = session.nextAction();
+      if (action === undefined) break;
+      switch (action.type) {
+        case 'send':
+          this.out.push(action.bytes);
+          if (action.code >= 400) metrics.reply(action.code);
+          break;
+        case 'body':
+          metrics.bytesReceived += action.chunk.length;
+          if (this.body && !this.dataSettled && !this.body.push(action.chunk)) this.pausedForBody = true;
+          break;
+        case 'data-open':
+          this.openData();
+          break;
+        case 'call':
+          if (!this.perform(action.call)) {
+            this.write();
+            this.updateFlow();
+            return;
+          }
+          break;
+        case 'starttls':
+          this.write();
+          this.startTls();
+          return;
+        case 'close':
+          this.write();
+          this.clearTimer();
+          this.socket.end();
+          this.finishSoon();
+          return;
+      }
+    }
+    this.write();
+    this.updateFlow();
+  }
+
+  private write(): void {
+    const out = this.out;
+    if (out.length === 0 || this.socket.destroyed) {
+      this.out = [];
+      return;
+    }
+    this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    this.out = [];
+  }
+
+  /** Pauses or resumes reading and (re)arms the stage timer. */
+  private updateFlow(): void {
+    const session = this.session!;
+    const limits = this.runtime.options.limits;
+    const overBuffer = session.bufferedBytes > limits.maxPipelinedBytes;
+    if (overBuffer !== this.pausedForBuffer) this.pausedForBuffer = overBuffer;
+    if (this.pausedForBuffer || this.pausedForBody) this.socket.pause();
+    else if (this.socket.isPaused()) this.socket.resume();
+    const stage = session.timerStage;
+    if (stage === 'none') {
+      this.clearTimer();
+      this.timerStage = stage;
+      return;
+    }
+    // Only progress (a whole command, a whole body) or a new stage re-arms the timer: a client
+    // trickling bytes never extends it (slowloris).
+    if (stage === this.timerStage && session.progress === this.timerProgress && this.timer) return;
+    const ms =
+      stage === 'data' ? limits.dataTimeout : stage === 'tls' ? limits.tlsTimeout : limits.commandTimeout;
+    this.timerStage = stage;
+    this.timerProgress = session.progress;
+    if (this.timer && this.timerMs === ms) {
+      this.timer.refresh();
+      return;
+    }
+    this.clearTimer();
+    this.timerMs = ms;
+    this.timer = setTimeout(() => this.onTimeout(), ms);
+  }
+
+  private timerMs = 0;
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private onTimeout(): void {
+    this.timer = undefined;
+    const session = this.session;
+    if (!session || this.finished) return;
+    this.runtime.log('info', 'timeout', { id: this.info.id, stage: this.timerStage });
+    if (this.body && !this.dataSettled) this.body.fail(new SmtpReplyError(TIMEOUT_REPLY));
+    session.timeout();
+    this.flush();
+  }
+
+  // ---- backend calls ----------------------------------------------------------------------
+
+  private ctx(): SessionContext {
+    const session = this.session!;
+    const context = this.context;
+    if (
+      context &&
+      context.heloName === session.heloName &&
+      context.authenticatedAs === session.authenticatedAs &&
+      context.tls === this.tls &&
+      context.connection === this.info
+    ) {
+      return context;
+    }
+    this.context = {
+      connection: this.info,
+      heloName: session.heloName,
+      authenticatedAs: session.authenticatedAs,
+      tls: this.tls,
+      signal: this.abort.signal,
+    };
+    return this.context;
+  }
+
+  /**
+   * Starts a backend call. Returns true when it completed synchronously (the session can go
+   * on at once), false when the session waits for a promise.
+   */
+  private perform(call: BackendCall): boolean {
+    const session = this.session!;
+    let result: unknown;
+    try {
+      result = this.invoke(call);
+    } catch (error) {
+      session.rejectCall(error);
+      return true;
+    }
+    if (!isPromiseLike(result)) {
+      session.resolveCall(result);
+      return true;
+    }
+    result.then(
+      (value) => {
+        if (this.finished || this.session !== session) return;
+        session.resolveCall(value);
+        this.flush();
+      },
+      (error: unknown) => {
+        if (this.finished || this.session !== session) return;
+        if (!isSmtpReplyError(error))
+          this.runtime.log('error', `backend ${call.kind} failed`, { id: this.info.id, error });
+        session.rejectCall(error);
+        this.flush();
+      },
+    );
+    return false;
+  }
+
+  private invoke(call: BackendCall): unknown {
+    const backend = this.backend!;
+    switch (call.kind) {
+      case 'mail':
+        return backend.mail(call.reversePath, call.params, this.ctx());
+      case 'rcpt':
+        return backend.rcpt(call.forwardPath, call.params, this.ctx());
+      case 'reset':
+        return backend.reset?.(this.ctx());
+      case 'data-end':
+        return this.endData(call.refusal);
+      case 'auth':
+        if (!backend.auth) throw new TypeError('backend has no auth()');
+        return backend.auth(call.request, this.ctx());
+      case 'scram-credentials':
+        return backend.scramCredentials?.(call.username, this.ctx()) as
+          | ScramCredentials
+          | undefined
+          | Promise<ScramCredentials | undefined>;
+      case 'delay':
+        return new Promise<void>((resolve) => setTimeout(resolve, call.ms).unref());
+      case 'xclient':
+        return this.restartForXclient(call.attributes);
+    }
+  }
+
+  private openData(): void {
+    const body = new BodyStream(BODY_HIGH_WATER, () => {
+      if (!this.pausedForBody) return;
+      this.pausedForBody = false;
+      if (!this.finished) this.updateFlow();
+    });
+    this.body = body;
+    this.dataSettled = false;
+    let promise: Promise<unknown>;
+    try {
+      promise = Promise.resolve(this.backend!.data(body, this.ctx()));
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    const settled = promise.then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    // A backend that settles before reading everything no longer holds the client back.
+    void settled.then(() => {
+      if (this.body === body) {
+        this.dataSettled = true;
+        if (this.pausedForBody) {
+          this.pausedForBody = false;
+          if (!this.finished) this.updateFlow();
+        }
+      }
+    });
+    this.dataPromise = settled;
+  }
+
+  private async endData(refusal: Reply | undefined): Promise<unknown> {
+    const body = this.body;
+    const promise = this.dataPromise as Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+    if (refusal) body?.fail(new SmtpReplyError(refusal));
+    else body?.end();
+    const outcome = await promise;
+    this.body = undefined;
+    this.dataPromise = undefined;
+    const metrics = this.runtime.metrics;
+    if (refusal || !outcome.ok) metrics.messagesRefused++;
+    else metrics.messagesAccepted++;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  private async restartForXclient(attributes: import('../core/session').XclientAttributes): Promise<void> {
+    await this.backend?.close?.();
+    this.info = {
+      ...this.info,
+      ...(attributes.address === undefined ? {} : { remoteAddress: normaliseAddress(attributes.address) }),
+      ...(attributes.port === undefined ? {} : { remotePort: attributes.port }),
+      ...(attributes.destinationAddress === undefined
+        ? {}
+        : { localAddress: normaliseAddress(attributes.destinationAddress) }),
+      ...(attributes.destinationPort === undefined ? {} : { localPort: attributes.destinationPort }),
+      ...(attributes.name === undefined ? {} : { clientHostname: attributes.name }),
+      ...(attributes.login === undefined ? {} : { login: attributes.login }),
+      via: 'xclient',
+    };
+    this.backend = await this.runtime.backend.openSession(this.info, this.abort.signal);
+  }
+
+  // ---- TLS --------------------------------------------------------------------------------
+
+  private startTls(): void {
+    const plain = this.socket;
+    plain.removeListener('data', this.onData);
+    const secureContext = this.runtime.secureContext();
+    const tlsSocket = new TLSSocket(plain, {
+      isServer: true,
+      ...(secureContext ? { secureContext } : {}),
+      SNICallback: this.runtime.sniCallback,
+    });
+    this.socket = tlsSocket;
+    this.updateFlow();
+    tlsSocket.on('error', (error) => {
+      this.runtime.log('info', 'TLS handshake failed', { id: this.info.id, error });
+      tlsSocket.destroy();
+      plain.destroy();
+    });
+    tlsSocket.on('close', () => this.finish());
+    tlsSocket.once('secure', () => {
+      if (this.finished) return;
+      this.tls = tlsInfo(tlsSocket);
+      this.session!.tlsEstablished();
+      // RFC 3207 §4.2: the SMTP session starts over; the backend forgets the old state.
+      const reset = this.backend?.reset?.(this.ctx());
+      if (isPromiseLike(reset)) reset.then(undefined, () => {});
+      tlsSocket.on('data', this.onData);
+      this.flush();
+    });
+  }
+
+  // ---- shutdown ---------------------------------------------------------------------------
+
+  /** Graceful shutdown began: finish the transaction, then 421. */
+  shutdown(): void {
+    if (this.finished || !this.session) return;
+    this.session.shutdown();
+    this.flush();
+  }
+
+  /** The shutdown deadline passed: 421 now and close. */
+  forceClose(): void {
+    if (this.finished) return;
+    this.abort.abort(new Error('server shutting down'));
+    if (this.body && !this.dataSettled) this.body.fail(new SmtpReplyError(SHUTDOWN_REPLY));
+    if (this.session) {
+      this.session.abort();
+      this.flush();
+    }
+    setTimeout(() => this.socket.destroy(), 100).unref();
+  }
+
+  private finishSoon(): void {
+    // Give the peer a moment to read the last reply, then drop it if it lingers.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearTimer();
+    this.session?.closed();
+    this.abort.abort(new Error('connection closed'));
+    if (this.body && !this.dataSettled) this.body.fail(new Error('connection closed'));
+    const close = this.backend?.close?.();
+    if (isPromiseLike(close)) close.then(undefined, () => {});
+    this.runtime.release(this, this.counted);
+  }
+}
+
+const TIMEOUT_REPLY: Reply = { code: 421, enhanced: '4.4.2', lines: ['Timeout'] };
+const SHUTDOWN_REPLY: Reply = { code: 421, enhanced: '4.3.2', lines: ['Service shutting down'] };
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function tlsInfo(socket: TLSSocket): TlsInfo {
+  const cipher = socket.getCipher();
+  const servername = (socket as TLSSocket & { servername?: string | false }).servername;
+  return {
+    protocol: socket.getProtocol() ?? undefined,
+    cipher: cipher?.standardName ?? cipher?.name,
+    servername: typeof servername === 'string' ? servername : undefined,
+  };
+}
+
+/** `::ffff:192.0.2.1` is the IPv4 client 192.0.2.1 (a dual-stack listener's view). */
+export function normaliseAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}

@@ -1,0 +1,26 @@
+/**
+ * @packageDocumentation Policy helpers for an `@smtpkit/server` backend: greylisting with a
+ * memory or JSON-lines file store, and per-client connection/message rate limiting like
+ * Postfix's anvil. Plain functions a backend calls; nothing here touches the protocol.
+ */
+
+export {
+  createGreylist,
+  type Greylist,
+  type GreylistOptions,
+  type GreylistResult,
+  type GreylistTriplet,
+} from './greylist';
+export { type FileGreylistStoreOptions, openFileGreylistStore } from './greylist-file-store';
+export {
+  createMemoryGreylistStore,
+  type GreylistRecord,
+  type GreylistStore,
+} from './greylist-store';
+export { clientNetwork } from './network';
+export {
+  createRateLimiter,
+  type RateDecision,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from './rate-limiter';
