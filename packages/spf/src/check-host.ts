@@ -260,16 +260,23 @@ export function isValidSpfDomain(domain: string): boolean {
  */
 function targetName(expanded: string): string | undefined {
   let name = stripDot(expanded);
-  while (name.length > 253) {
+  while (octets(name) > 253) {
     const dot = name.indexOf('.');
     if (dot < 0) return undefined;
     name = name.slice(dot + 1);
   }
   if (name.length === 0) return undefined;
   for (const label of name.split('.')) {
-    if (label.length === 0 || label.length > 63) return undefined;
+    if (label.length === 0 || octets(label) > 63) return undefined;
   }
   return name;
+}
+
+const encoder = new TextEncoder();
+
+/** Length in octets as a DNS label counts it (UTF-8 from a non-ASCII local-part). */
+function octets(text: string): number {
+  return /^[\x00-\x7f]*$/.test(text) ? text.length : encoder.encode(text).length;
 }
 
 type RecordLookup =
