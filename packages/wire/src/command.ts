@@ -2,7 +2,11 @@
  * SMTP commands (RFC 5321 §4.1.1) plus STARTTLS (RFC 3207), AUTH (RFC 4954), BDAT
  * (RFC 3030) and LHLO (RFC 2033), as a discriminated union keyed on `verb`.
  */
-import type { Path } from './path';
+import { hasLineBreakOrNul, utf8 } from './bytes';
+import { SmtpSyntaxError } from './errors';
+import { formatPath, type Path, parsePath, scanPathEnd } from './path';
+import type { EnhancedStatusCode } from './reply';
+import { decodeXtext, encodeXtext } from './xtext';
 
 /** A DSN `NOTIFY` condition (RFC 3461 §4.1). `NEVER` stands alone. */
 export type DsnNotify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
@@ -132,13 +136,190 @@ export type Verb = Command['verb'];
 /** RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF. */
 export const MAX_COMMAND_LINE_LENGTH = 512;
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function fail(code: number, enhanced: EnhancedStatusCode, text: string): SmtpSyntaxError {
+  return new SmtpSyntaxError({ code, enhanced, lines: [text] });
+}
+
+const VERBS: ReadonlySet<string> = new Set<Verb>([
+  'EHLO',
+  'HELO',
+  'LHLO',
+  'MAIL',
+  'RCPT',
+  'DATA',
+  'BDAT',
+  'RSET',
+  'VRFY',
+  'EXPN',
+  'HELP',
+  'NOOP',
+  'QUIT',
+  'STARTTLS',
+  'AUTH',
+]);
+
+function isVerb(word: string): word is Verb {
+  return VERBS.has(word);
+}
+
+// RFC 5321 §4.1.2: esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-");
+// esmtp-value = 1*(%d33-60 / %d62-126), widened to UTF-8 by RFC 6531 §3.3.
+const ESMTP_KEYWORD = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+const ESMTP_VALUE = /^[\x21-\x3c\x3e-\x7e\u0080-\u{10FFFF}]+$/u;
+// RFC 4954 §4: auth-type = 1*20 (ALPHA / DIGIT / "-" / "_"); initial response is base64 or "=".
+const SASL_MECHANISM = /^[A-Za-z0-9_-]{1,20}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// RFC 3461 §4.2: addr-type is an atom.
+const ADDR_TYPE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+$/;
+
+function splitParameters(text: string): EsmtpParameter[] {
+  const out: EsmtpParameter[] = [];
+  for (const word of text.split(' ')) {
+    if (word === '') continue;
+    const eq = word.indexOf('=');
+    const keyword = eq === -1 ? word : word.slice(0, eq);
+    const value = eq === -1 ? undefined : word.slice(eq + 1);
+    if (!ESMTP_KEYWORD.test(keyword) || (value !== undefined && !ESMTP_VALUE.test(value))) {
+      throw fail(555, '5.5.4', 'Malformed MAIL FROM/RCPT TO parameters');
+    }
+    out.push(
+      value === undefined ? { keyword: keyword.toUpperCase() } : { keyword: keyword.toUpperCase(), value },
+    );
+  }
+  return out;
+}
+
+function badValue(keyword: string): SmtpSyntaxError {
+  return fail(501, '5.5.4', `Invalid ${keyword} parameter`);
+}
+
+function parseMailParameters(text: string): MailParameters {
+  const params: { -readonly [K in keyof MailParameters]: MailParameters[K] } = {};
+  const extensions: EsmtpParameter[] = [];
+  const seen = new Set<string>();
+  for (const { keyword, value } of splitParameters(text)) {
+    if (seen.has(keyword)) throw fail(501, '5.5.4', `Duplicate ${keyword} parameter`);
+    seen.add(keyword);
+    switch (keyword) {
+      case 'SIZE':
+        // RFC 1870 §6: size-value = 1*20DIGIT; beyond 2^53 cannot be a real size.
+        if (value === undefined || !/^\d{1,20}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+          throw badValue(keyword);
+        }
+        params.size = Number(value);
+        break;
+      case 'BODY': {
+        const body = value?.toUpperCase();
+        if (body !== '7BIT' && body !== '8BITMIME' && body !== 'BINARYMIME') throw badValue(keyword);
+        params.body = body;
+        break;
+      }
+      case 'SMTPUTF8':
+        if (value !== undefined) throw badValue(keyword);
+        params.smtpUtf8 = true;
+        break;
+      case 'REQUIRETLS':
+        if (value !== undefined) throw badValue(keyword);
+        params.requireTls = true;
+        break;
+      case 'RET': {
+        const ret = value?.toUpperCase();
+        if (ret !== 'FULL' && ret !== 'HDRS') throw badValue(keyword);
+        params.ret = ret;
+        break;
+      }
+      case 'ENVID':
+        // RFC 3461 §4.4: at most 100 characters (of xtext).
+        if (value === undefined || value.length > 100) throw badValue(keyword);
+        params.envid = decodeXtext(value);
+        break;
+      case 'AUTH':
+        if (value === undefined) throw badValue(keyword);
+        params.auth = decodeXtext(value);
+        break;
+      default:
+        extensions.push(value === undefined ? { keyword } : { keyword, value });
+    }
+  }
+  if (extensions.length > 0) params.extensions = extensions;
+  return params;
+}
+
+function parseRcptParameters(text: string): RcptParameters {
+  const params: { -readonly [K in keyof RcptParameters]: RcptParameters[K] } = {};
+  const extensions: EsmtpParameter[] = [];
+  const seen = new Set<string>();
+  for (const { keyword, value } of splitParameters(text)) {
+    if (seen.has(keyword)) throw fail(501, '5.5.4', `Duplicate ${keyword} parameter`);
+    seen.add(keyword);
+    switch (keyword) {
+      case 'NOTIFY': {
+        if (value === undefined) throw badValue(keyword);
+        const notify = value.toUpperCase().split(',');
+        const valid = notify.every(
+          (n) => n === 'NEVER' || n === 'SUCCESS' || n === 'FAILURE' || n === 'DELAY',
+        );
+        // RFC 3461 §4.1: NEVER alone, or a list of the others without repeats.
+        if (
+          !valid ||
+          new Set(notify).size !== notify.length ||
+          (notify.includes('NEVER') && notify.length > 1)
+        ) {
+          throw badValue(keyword);
+        }
+        params.notify = notify as DsnNotify[];
+        break;
+      }
+      case 'ORCPT': {
+        const semi = value?.indexOf(';') ?? -1;
+        if (value === undefined || semi <= 0 || !ADDR_TYPE.test(value.slice(0, semi)))
+          throw badValue(keyword);
+        params.orcpt = { addrType: value.slice(0, semi), address: decodeXtext(value.slice(semi + 1)) };
+        break;
+      }
+      default:
+        extensions.push(value === undefined ? { keyword } : { keyword, value });
+    }
+  }
+  if (extensions.length > 0) params.extensions = extensions;
+  return params;
+}
+
+/** "FROM:" / "TO:" then optional spaces (tolerated, as most servers do), a path, parameters. */
+function parsePathArgument(rest: string, prefix: 'FROM:' | 'TO:', enhanced: EnhancedStatusCode) {
+  if (rest.slice(0, prefix.length).toUpperCase() !== prefix) {
+    throw fail(501, '5.5.4', `Syntax: ${prefix === 'FROM:' ? 'MAIL FROM:<address>' : 'RCPT TO:<address>'}`);
+  }
+  let at = prefix.length;
+  while (rest.charAt(at) === ' ') at++;
+  const end = scanPathEnd(rest, at);
+  if (end === -1) throw fail(501, enhanced, 'Bad address syntax');
+  if (end < rest.length && rest.charAt(end) !== ' ') throw fail(501, enhanced, 'Bad address syntax');
+  let path: Path;
+  try {
+    path = parsePath(rest.slice(at, end));
+  } catch (error) {
+    if (error instanceof SmtpSyntaxError)
+      throw fail(501, enhanced, error.reply.lines[0] ?? 'Bad address syntax');
+    throw error;
+  }
+  return { path, params: rest.slice(end) };
+}
+
+function noArguments(verb: SimpleCommand['verb'], rest: string): SimpleCommand {
+  if (rest.trim() !== '') throw fail(501, '5.5.4', `${verb} takes no arguments`);
+  return { verb };
+}
+
 /**
  * Parse one command line (with or without its trailing CRLF). Verbs and parameter keywords
  * are case-insensitive.
  *
- * @throws SmtpSyntaxError carrying the reply a server should send: 500 5.5.1/5.5.2 for an
- * unknown or malformed command, 501 5.5.4 / 5.1.3 / 5.1.7 for bad arguments, 555 5.5.4 for
- * malformed MAIL/RCPT parameters.
+ * @throws SmtpSyntaxError carrying the reply a server should send: 500 5.5.1 for an unknown
+ * command, 500 5.5.2 for a malformed line, 501 5.5.4 / 5.1.3 / 5.1.7 for bad arguments,
+ * 555 5.5.4 for malformed MAIL/RCPT parameters.
  *
  * @example
  * ```ts
@@ -147,16 +328,172 @@ export const MAX_COMMAND_LINE_LENGTH = 512;
  * ```
  */
 export function parseCommand(line: string | Uint8Array): Command {
-  throw new Error(`parseCommand: not implemented yet (${line.length})`);
+  let text: string;
+  if (typeof line === 'string') {
+    text = line;
+  } else {
+    try {
+      text = strictUtf8.decode(line);
+    } catch {
+      throw fail(500, '5.5.2', 'Command is not valid UTF-8');
+    }
+  }
+  if (text.endsWith('\n')) text = text.slice(0, text.endsWith('\r\n') ? -2 : -1);
+  if (hasLineBreakOrNul(text)) throw fail(500, '5.5.2', 'Syntax error: CR, LF or NUL in command');
+  const space = text.indexOf(' ');
+  const word = (space === -1 ? text : text.slice(0, space)).toUpperCase();
+  const rest = space === -1 ? '' : text.slice(space + 1);
+  if (!isVerb(word)) throw fail(500, '5.5.1', 'Command unrecognized');
+  switch (word) {
+    case 'EHLO':
+    case 'HELO':
+    case 'LHLO': {
+      const domain = rest.trim();
+      if (domain === '' || /[\s\x00-\x1f\x7f]/.test(domain))
+        throw fail(501, '5.5.4', `Syntax: ${word} hostname`);
+      return { verb: word, domain };
+    }
+    case 'MAIL': {
+      const { path, params } = parsePathArgument(rest, 'FROM:', '5.1.7');
+      if (path.kind === 'postmaster') throw fail(501, '5.1.7', 'Bad sender address syntax');
+      return { verb: 'MAIL', reversePath: path, params: parseMailParameters(params) };
+    }
+    case 'RCPT': {
+      const { path, params } = parsePathArgument(rest, 'TO:', '5.1.3');
+      if (path.kind === 'null') throw fail(501, '5.1.3', 'Null recipient not allowed');
+      return { verb: 'RCPT', forwardPath: path, params: parseRcptParameters(params) };
+    }
+    case 'BDAT': {
+      // RFC 3030 §2: "BDAT" SP chunk-size [ SP end-marker ], end-marker = "LAST".
+      const match = /^(\d{1,15})(?: ([Ll][Aa][Ss][Tt]))? *$/.exec(rest);
+      if (!match) throw fail(501, '5.5.4', 'Syntax: BDAT size [LAST]');
+      return { verb: 'BDAT', size: Number(match[1]), last: match[2] !== undefined };
+    }
+    case 'AUTH': {
+      const words = rest.trim().split(/ +/);
+      const [mechanism, initialResponse, extra] = words;
+      if (mechanism === undefined || !SASL_MECHANISM.test(mechanism) || extra !== undefined) {
+        throw fail(501, '5.5.4', 'Syntax: AUTH mechanism [initial-response]');
+      }
+      if (initialResponse === undefined) return { verb: 'AUTH', mechanism: mechanism.toUpperCase() };
+      if (initialResponse !== '=' && !BASE64.test(initialResponse)) {
+        throw fail(501, '5.5.2', 'Invalid base64 in initial response');
+      }
+      return { verb: 'AUTH', mechanism: mechanism.toUpperCase(), initialResponse };
+    }
+    case 'VRFY':
+    case 'EXPN': {
+      const argument = rest.trim();
+      if (argument === '') throw fail(501, '5.5.4', `Syntax: ${word} string`);
+      return { verb: word, argument };
+    }
+    case 'HELP':
+    case 'NOOP': {
+      const argument = rest.trim();
+      return argument === '' ? { verb: word } : { verb: word, argument };
+    }
+    default:
+      return noArguments(word, rest);
+  }
+}
+
+function checkText(text: string, what: string): string {
+  if (hasLineBreakOrNul(text)) throw new TypeError(`${what} must not contain CR, LF or NUL`);
+  if (/[\x00-\x1f\x7f]/.test(text)) throw new TypeError(`${what} must not contain control characters`);
+  return text;
+}
+
+function formatParameter(keyword: string, value: string | undefined): string {
+  if (!ESMTP_KEYWORD.test(keyword)) throw new TypeError(`Not an ESMTP keyword: ${JSON.stringify(keyword)}`);
+  if (value === undefined) return ` ${keyword}`;
+  if (!ESMTP_VALUE.test(value)) throw new TypeError(`Not an ESMTP parameter value: ${JSON.stringify(value)}`);
+  return ` ${keyword}=${value}`;
+}
+
+function formatExtensions(extensions: readonly EsmtpParameter[] | undefined): string {
+  return (extensions ?? []).map((p) => formatParameter(p.keyword, p.value)).join('');
+}
+
+function formatMailParameters(params: MailParameters): string {
+  let out = '';
+  if (params.size !== undefined) {
+    if (!Number.isSafeInteger(params.size) || params.size < 0)
+      throw new RangeError('SIZE must be a non-negative integer');
+    out += ` SIZE=${params.size}`;
+  }
+  if (params.body !== undefined) out += formatParameter('BODY', params.body);
+  if (params.smtpUtf8) out += ' SMTPUTF8';
+  if (params.ret !== undefined) out += formatParameter('RET', params.ret);
+  if (params.envid !== undefined) out += formatParameter('ENVID', encodeXtext(params.envid));
+  if (params.auth !== undefined) out += formatParameter('AUTH', encodeXtext(params.auth));
+  if (params.requireTls) out += ' REQUIRETLS';
+  return out + formatExtensions(params.extensions);
+}
+
+function formatRcptParameters(params: RcptParameters): string {
+  let out = '';
+  if (params.notify !== undefined) out += formatParameter('NOTIFY', params.notify.join(','));
+  if (params.orcpt !== undefined) {
+    if (!ADDR_TYPE.test(params.orcpt.addrType)) throw new TypeError('ORCPT addr-type must be an atom');
+    out += formatParameter('ORCPT', `${params.orcpt.addrType};${encodeXtext(params.orcpt.address)}`);
+  }
+  return out + formatExtensions(params.extensions);
+}
+
+function formatLine(command: Command): string {
+  switch (command.verb) {
+    case 'EHLO':
+    case 'HELO':
+    case 'LHLO':
+      if (command.domain === '' || /\s/.test(checkText(command.domain, 'Domain'))) {
+        throw new TypeError('Domain must be one non-empty word');
+      }
+      return `${command.verb} ${command.domain}`;
+    case 'MAIL':
+      if (command.reversePath.kind === 'postmaster') throw new TypeError('MAIL FROM cannot be <Postmaster>');
+      return `MAIL FROM:${formatPath(command.reversePath)}${formatMailParameters(command.params)}`;
+    case 'RCPT':
+      if (command.forwardPath.kind === 'null') throw new TypeError('RCPT TO cannot be the null path');
+      return `RCPT TO:${formatPath(command.forwardPath)}${formatRcptParameters(command.params)}`;
+    case 'BDAT':
+      if (!Number.isSafeInteger(command.size) || command.size < 0) {
+        throw new RangeError('BDAT size must be a non-negative integer');
+      }
+      return `BDAT ${command.size}${command.last ? ' LAST' : ''}`;
+    case 'AUTH':
+      if (!SASL_MECHANISM.test(command.mechanism)) throw new TypeError('Not a SASL mechanism name');
+      if (command.initialResponse === undefined) return `AUTH ${command.mechanism}`;
+      if (command.initialResponse !== '=' && !BASE64.test(command.initialResponse)) {
+        throw new TypeError('The initial response must be base64 or "="');
+      }
+      return `AUTH ${command.mechanism} ${command.initialResponse}`;
+    case 'VRFY':
+    case 'EXPN':
+      if (checkText(command.argument, 'Argument').trim() === '')
+        throw new TypeError(`${command.verb} needs an argument`);
+      return `${command.verb} ${command.argument}`;
+    case 'HELP':
+    case 'NOOP':
+      return command.argument === undefined
+        ? command.verb
+        : `${command.verb} ${checkText(command.argument, 'Argument')}`;
+    case 'DATA':
+    case 'RSET':
+    case 'QUIT':
+    case 'STARTTLS':
+      return command.verb;
+    default:
+      throw new TypeError(`Unknown verb: ${JSON.stringify((command as { verb?: unknown }).verb)}`);
+  }
 }
 
 /**
- * Format a command as one line with its CRLF.
+ * Format a command as one line with its CRLF. MAIL/RCPT parameters are written in a fixed
+ * order (the typed ones, then `extensions` in order).
  *
  * @throws TypeError if any field would put a CR, LF or NUL (or another character the grammar
  * forbids) onto the wire — command injection through an address or parameter is impossible.
- * @throws RangeError if the line would exceed the 512-octet limit... only for fields with
- * no legitimate long form (BDAT size out of range).
+ * @throws RangeError for sizes out of range.
  *
  * @example
  * ```ts
@@ -165,5 +502,8 @@ export function parseCommand(line: string | Uint8Array): Command {
  * ```
  */
 export function formatCommand(command: Command): Uint8Array {
-  throw new Error(`formatCommand: not implemented yet (${command.verb})`);
+  const line = formatLine(command);
+  // Defence in depth: every branch validated its fields; nothing line-breaking can pass.
+  if (hasLineBreakOrNul(line)) throw new TypeError('Command must not contain CR, LF or NUL');
+  return utf8(`${line}\r\n`);
 }
