@@ -14,12 +14,17 @@ export {
   type Verdict,
 } from './core/classify';
 export { formatRfc5322Date, parseRfc5322Date } from './core/date';
-export { DestinationBackoff, type DestinationBackoffOptions } from './core/destination-backoff';
+export {
+  type AdmitResult,
+  DestinationBackoff,
+  type DestinationBackoffOptions,
+} from './core/destination-backoff';
 export { type AcquireResult, DomainLimiter, type DomainLimiterOptions } from './core/domain-limiter';
 export { type FormatDsnOptions, formatDeliveryStatus, formatDsn } from './core/dsn/format-dsn';
 export { DEFAULT_NOTIFY, mayNotify, notifyWants, parseNotify } from './core/dsn/notify';
 export { type ParsedDsn, type ParsedDsnRecipient, parseDsn, type TypedText } from './core/dsn/parse-dsn';
 export type { DsnAction, DsnNotify, DsnRecipient, DsnRet, TypedAddress } from './core/dsn/types';
+export type { DeliveryEvent, DeliveryEventListener } from './core/events';
 export type { HeaderField } from './core/mime';
 export {
   MTA_STS_MAX_AGE_LIMIT,
@@ -31,13 +36,10 @@ export {
   parseMtaStsPolicy,
   parseMtaStsRecord,
 } from './core/mta-sts/policy';
-export {
-  createRetrySchedule,
-  type RetrySchedule,
-  type RetryScheduleOptions,
-  retryScheduleFromList,
-} from './core/retry-schedule';
+export { type NormalizedTlsPolicy, normalizeTlsPolicy, type TlsPolicy } from './core/tls-policy';
 export { decodeXtext, encodeXtext } from './core/xtext';
+export { type BounceInput, type BounceReport, type BounceSettings, buildBounce } from './node/bounce';
+export { type ClientTransportOptions, createClientTransport } from './node/client-transport';
 export {
   createMtaStsResolver,
   type MtaStsFetch,
@@ -46,3 +48,24 @@ export {
   type MtaStsResolver,
   type MtaStsResolverOptions,
 } from './node/mta-sts';
+export {
+  type DirectMessage,
+  type DirectRecipientResult,
+  type SendDirectOptions,
+  sendDirect,
+} from './node/send-direct';
+export {
+  classifyTransportError,
+  type HostAttempt,
+  type HostAttemptResult,
+  type HostTlsOptions,
+  type HostTransport,
+  type TransportErrorClass,
+  type TransportRecipient,
+} from './node/transport';
+export {
+  createDeliveryWorker,
+  type DeliveryWorker,
+  type DeliveryWorkerOptions,
+  type WorkerDsnOptions,
+} from './node/worker';

@@ -2,11 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   classifyFailure,
   classifyReply,
-  createRetrySchedule,
   DestinationBackoff,
   DomainLimiter,
   expireVerdict,
-  retryScheduleFromList,
 } from '../src/index';
 
 describe('per-recipient classification', () => {
@@ -62,27 +60,6 @@ describe('per-recipient classification', () => {
     const v = expireVerdict(last);
     expect(v).toMatchObject({ kind: 'failed', status: '4.4.7', host: 'mx1' });
     expect(v.reason).toContain('451 4.7.1 try later');
-  });
-});
-
-describe('retry schedule', () => {
-  it('defaults to Postfix backoff: 300s doubling to 4000s', () => {
-    const s = createRetrySchedule();
-    expect([1, 2, 3, 4, 5, 10].map(s)).toEqual([
-      300_000, 600_000, 1_200_000, 2_400_000, 4_000_000, 4_000_000,
-    ]);
-  });
-
-  it('jitter stays within its fraction and uses the injected random', () => {
-    const s = createRetrySchedule({ minimumMs: 1000, jitter: 0.2, random: () => 0 });
-    expect(s(1)).toBe(800);
-    expect(createRetrySchedule({ minimumMs: 1000, jitter: 0.2, random: () => 0.999999 })(1)).toBe(1200);
-    expect(() => createRetrySchedule({ minimumMs: 0 })).toThrow(RangeError);
-  });
-
-  it('a list schedule repeats its last delay', () => {
-    const s = retryScheduleFromList([10, 20]);
-    expect([1, 2, 3, 9].map(s)).toEqual([10, 20, 20, 20]);
   });
 });
 

@@ -11,7 +11,12 @@ export interface DestinationBackoffOptions {
 interface Entry {
   until: number;
   pauseMs: number;
+  /** A connection is probing the host after its pause ended. */
+  probing: boolean;
 }
+
+/** The answer of {@link DestinationBackoff.admit}. */
+export type AdmitResult = { readonly ok: true } | { readonly ok: false; readonly until: number };
 
 /**
  * Per-destination backoff for a server that answers 421 (RFC 5321 §3.8: "service not available,
@@ -43,13 +48,33 @@ export class DestinationBackoff {
     return e && e.until > now ? e.until : undefined;
   }
 
+  /**
+   * Whether a connection to the destination may start now. When a pause has just ended, only
+   * one connection (a probe) is admitted until it reports back through `recordUnavailable`,
+   * `recordSuccess` or `endProbe`: a recovering server is not hit by the whole backlog at once.
+   */
+  admit(destination: string, now: number): AdmitResult {
+    const e = this.#entries.get(destination.toLowerCase());
+    if (!e) return { ok: true };
+    if (e.until > now) return { ok: false, until: e.until };
+    if (e.probing) return { ok: false, until: now + e.pauseMs };
+    e.probing = true;
+    return { ok: true };
+  }
+
+  /** The probe ended without a verdict on availability (e.g. connection refused). */
+  endProbe(destination: string): void {
+    const e = this.#entries.get(destination.toLowerCase());
+    if (e) e.probing = false;
+  }
+
   /** The destination answered 421: pause it, longer each time. Returns the end of the pause. */
   recordUnavailable(destination: string, now: number): number {
     const key = destination.toLowerCase();
     const e = this.#entries.get(key);
     const pauseMs = e ? Math.min(this.#maximum, e.pauseMs * this.#factor) : this.#initial;
     const until = now + pauseMs;
-    this.#entries.set(key, { until, pauseMs });
+    this.#entries.set(key, { until, pauseMs, probing: false });
     return until;
   }
 
