@@ -59,7 +59,8 @@ export function findIrregular(c: Uint8Array, from: number, to: number, relaxed: 
         }
       }
     }
-    j += words << 2;
+    // Re-check the last word's final byte: its pair partner is in the tail.
+    j += (words << 2) - 1;
   }
   for (; j < to; j++) if (irregularAt(c, j, from, to, relaxed)) return j;
   return -1;
