@@ -56,4 +56,5 @@ export {
 } from './node/client';
 export type { ClientEvent, Logger } from './node/events';
 export { type ConnectOptions, isValidEhloName, type SecurityMode, type TlsOptions } from './node/options';
+export { createPool, type PoolOptions, type SmtpPool } from './node/pool';
 export type { MessageBody, SendOptions } from './node/transaction';

@@ -27,6 +27,8 @@ export interface AuthOptions {
   readonly allowInsecureAuth?: boolean | undefined;
   /** Aborts the exchange (and the token provider). */
   readonly signal?: AbortSignal | undefined;
+  /** Random bytes for the SCRAM nonce. */
+  readonly random?: ((size: number) => Uint8Array) | undefined;
 }
 
 function authError(message: string): SmtpClientError {
@@ -101,7 +103,7 @@ export async function authenticate(
   if (!isPasswordCredentials(credentials)) throw new TypeError(`${mechanism} needs a password`);
   const client =
     mechanism === 'SCRAM-SHA-256'
-      ? createScramSha256Client(credentials, { nonce: randomBytes(18).toString('base64') })
+      ? createScramSha256Client(credentials, { nonce: b64((options.random ?? randomBytes)(18)) })
       : mechanism === 'CRAM-MD5'
         ? createCramMd5Client(credentials)
         : mechanism === 'PLAIN'

@@ -302,6 +302,17 @@ export class Channel {
             }
             w.resolve(event.reply);
           }
+          // RFC 5321 §3.8: 421 is the server closing the channel, whatever it answered.
+          if (event.reply.code === 421 && event.verb !== 'QUIT') {
+            this.fail(
+              new SmtpClientError(
+                `${this.server} is closing the connection: 421 ${event.reply.lines.join(' ')}`,
+                'ERR_SMTP_CONNECTION',
+                w?.phase ?? 'noop',
+              ),
+            );
+            return;
+          }
           break;
         }
         case 'unsolicited':

@@ -116,14 +116,28 @@ export class SmtpClient {
     progress: TransactionProgress,
   ): Promise<SendResult> {
     return this.#run(options.signal, async () => {
-      const result = await runTransaction(
-        this.#channel,
-        { pipelining: this.#options.pipelining, chunking: this.#options.chunking, lmtp: this.#options.lmtp },
-        envelope,
-        body,
-        options,
-        progress,
-      );
+      let result: SendResult;
+      try {
+        result = await runTransaction(
+          this.#channel,
+          {
+            pipelining: this.#options.pipelining,
+            chunking: this.#options.chunking,
+            lmtp: this.#options.lmtp,
+          },
+          envelope,
+          body,
+          options,
+          progress,
+        );
+      } catch (error) {
+        // Mid-transaction (a body stream that threw, a local bug): the server's state is
+        // unknown, so the connection cannot be reused.
+        const state = this.#channel.session.state;
+        if (this.#channel.pending > 0 || (state !== 'ready' && state !== 'connected'))
+          this.#channel.destroy();
+        throw error;
+      }
       this.#channel.lastUsed = performance.now();
       return result;
     });
@@ -150,6 +164,7 @@ export class SmtpClient {
         method: options.method ?? this.#options.authMethod,
         allowInsecureAuth: options.allowInsecureAuth ?? this.#options.allowInsecureAuth,
         signal: options.signal,
+        random: this.#options.random,
       }),
     );
   }
@@ -348,6 +363,7 @@ export async function connect(options: ConnectOptions): Promise<SmtpClient> {
         method: resolved.authMethod,
         allowInsecureAuth: resolved.allowInsecureAuth,
         signal,
+        random: resolved.random,
       });
     }
     channel.lastUsed = performance.now();

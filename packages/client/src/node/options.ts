@@ -2,6 +2,7 @@
  * Connection options, checked once (p-retry style): caller mistakes are TypeError/RangeError
  * at `connect()`, never a surprise mid-session.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import { DEFAULT_TIMEOUTS, type SmtpTimeouts } from '../core/phases';
@@ -59,6 +60,8 @@ export interface ConnectOptions {
   readonly onEvent?: ((event: ClientEvent) => void) | undefined;
   /** Aborts connecting (and the session setup). */
   readonly signal?: AbortSignal | undefined;
+  /** Source of random bytes (SCRAM nonces). Default `crypto.randomBytes`; tests pin it. */
+  readonly random?: ((size: number) => Uint8Array) | undefined;
 }
 
 /** Options after defaults and checks. */
@@ -78,6 +81,7 @@ export interface ResolvedOptions {
   readonly localAddress: string | undefined;
   readonly logger: Logger | undefined;
   readonly onEvent: ((event: ClientEvent) => void) | undefined;
+  readonly random: (size: number) => Uint8Array;
 }
 
 // RFC 5321 §4.1.1.1: EHLO takes a Domain or an address-literal; no spaces, CR, LF or NUL.
@@ -154,5 +158,6 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     localAddress: options.localAddress,
     logger: options.logger,
     onEvent: options.onEvent,
+    random: options.random ?? randomBytes,
   };
 }

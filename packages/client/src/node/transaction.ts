@@ -105,6 +105,8 @@ export async function runTransaction(
     }
   }
   const tEnvelope = performance.now();
+  // A 421 or a lost connection during the envelope ends the transaction as a whole.
+  if (channel.closed && channel.closeError !== undefined) throw channel.closeError;
 
   if (dataInit?.code === 354 && (mailReply.code >= 300 || !rcptReplies.some((r) => r.code < 300))) {
     // RFC 2920 §3.1: a server may answer 354 though no recipient was accepted; end the

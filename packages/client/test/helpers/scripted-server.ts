@@ -118,7 +118,11 @@ class Peer implements ScriptPeer {
     const secure = new TLSSocket(plain, { isServer: true, key: options.key, cert: options.cert });
     this.socket = secure;
     this.attach(secure);
-    await once(secure, 'secure');
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secure', () => resolve());
+      secure.once('error', reject);
+      secure.once('close', () => reject(new Error('closed during the TLS handshake')));
+    });
   }
   end(): void {
     this.socket.end();
