@@ -4,16 +4,8 @@
  * the query it would allow, so no record can make an evaluation do more DNS work than the
  * limits permit.
  */
-import type { AddressRecord, DnsOutcome, Resolver } from '@smtpkit/dns';
-import {
-  formatIp,
-  ipMacroForm,
-  type ParsedIp,
-  parseIp,
-  parseIpNetwork,
-  reversePtrName,
-  sameNetwork,
-} from './core/ip';
+import { type AddressRecord, type DnsOutcome, type Resolver, reverseName } from '@smtpkit/dns';
+import { formatIp, ipMacroForm, type ParsedIp, parseIp, parseIpNetwork, sameNetwork } from './core/ip';
 import {
   expandMacroString,
   isMacroSyntaxError,
@@ -85,6 +77,7 @@ class Evaluation {
    * the suite's "v-macro-ip6" expects `CAFE:BABE::1` to give upper-case nibbles).
    */
   readonly ipMacro: string;
+  private reverse: string | undefined;
 
   constructor(
     ip: ParsedIp,
@@ -106,6 +99,12 @@ class Evaluation {
     const form = ipMacroForm(ip);
     this.ipMacro =
       ip.family === 6 && /[A-F]/.test(input.ip) && !/[a-f]/.test(input.ip) ? form.toUpperCase() : form;
+  }
+
+  /** The client's name under in-addr.arpa / ip6.arpa (§5.5), built on first use. */
+  get ptrName(): string {
+    this.reverse ??= reverseName(formatIp(this.ip));
+    return this.reverse;
   }
 
   countTerm(term: string): void {
@@ -178,7 +177,7 @@ class Evaluation {
 
   /** The client's PTR names, at most `ptrNames` of them (§4.6.4: the rest are ignored). */
   clientPtrNames(): Promise<readonly string[]> {
-    this.ptrNames ??= this.query<{ name: string }>('ptr', reversePtrName(this.ip)).then((outcome) =>
+    this.ptrNames ??= this.query<{ name: string }>('ptr', this.ptrName).then((outcome) =>
       outcome.status === 'found'
         ? outcome.records.slice(0, this.limits.ptrNames).map((r) => stripDot(r.name))
         : [],
@@ -442,11 +441,11 @@ async function matches(ev: Evaluation, domain: string, directive: Directive): Pr
       ev.countTerm(directive.text);
       const target = await mechanismTarget(ev, domain, mechanism.domain);
       if (target === undefined) return false;
-      const outcome = await ev.query<{ name: string }>('ptr', reversePtrName(ev.ip));
+      const outcome = await ev.query<{ name: string }>('ptr', ev.ptrName);
       // §5.5: a DNS error on the PTR lookup means "no match".
       if (outcome.status === 'tempfail') return false;
       if (outcome.status !== 'found') {
-        ev.countVoid(reversePtrName(ev.ip));
+        ev.countVoid(ev.ptrName);
         return false;
       }
       // §4.6.4: only the first 10 PTR names are considered. Names outside the target domain

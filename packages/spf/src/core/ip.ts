@@ -1,6 +1,6 @@
 /**
  * Small IP helpers for SPF: strict text parsing (RFC 7208 §5.6 `ip4-network`/`ip6-network`),
- * CIDR comparison, reverse names and the `%{i}` / `%{c}` macro forms. Addresses are parsed once
+ * CIDR comparison and the `%{i}` / `%{c}` macro forms (reverse names come from @smtpkit/dns). Addresses are parsed once
  * into a fixed shape so the evaluator compares integers, not strings.
  */
 
@@ -138,15 +138,6 @@ function nibbles(ip: ParsedIp): string[] {
 export function ipMacroForm(ip: ParsedIp): string {
   if (ip.family === 4) return formatIpv4(ip.words[0]);
   return nibbles(ip).join('.');
-}
-
-/** The name under `in-addr.arpa` / `ip6.arpa` whose PTR records name the address (RFC 7208 §5.5). */
-export function reversePtrName(ip: ParsedIp): string {
-  if (ip.family === 4) {
-    const w = ip.words[0];
-    return `${w & 0xff}.${(w >>> 8) & 0xff}.${(w >>> 16) & 0xff}.${w >>> 24}.in-addr.arpa`;
-  }
-  return `${nibbles(ip).reverse().join('.')}.ip6.arpa`;
 }
 
 /** Dotted-quad text of a 32-bit IPv4 value. */
