@@ -536,6 +536,13 @@ export async function checkHost(input: CheckHostInput, options: CheckHostOptions
   if (!options || typeof options.resolver?.txt !== 'function') {
     throw new TypeError('checkHost: options.resolver is required');
   }
+  if (options.limits) {
+    for (const [key, value] of Object.entries(options.limits)) {
+      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+        throw new RangeError(`checkHost: limits.${key} must be a non-negative integer`);
+      }
+    }
+  }
   const domain = stripDot(input.domain);
   const ev = new Evaluation(ip, input, options);
   const done = (outcome: Outcome): CheckHostResult => ({

@@ -99,6 +99,14 @@ describe('§4 checkHost contract', () => {
       ),
     ).rejects.toThrow(TypeError);
   });
+  it('out-of-range limits are a caller bug (RangeError)', async () => {
+    await expect(
+      checkHost(
+        { ip: '192.0.2.1', domain: 'example.com', sender: 'u@example.com' },
+        { resolver: createZoneResolver(zone), limits: { voidLookups: -1 } },
+      ),
+    ).rejects.toThrow(RangeError);
+  });
   it('an abort rejects with the signal reason', async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop'));

@@ -1,4 +1,5 @@
 /** The SPF record grammar (RFC 7208 §4.5, §4.6, §5, §6, §7.1) as the pure parser sees it. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSpfRecord, parseSpfRecord } from '../src/index';
 
@@ -111,4 +112,20 @@ describe('§7.1 domain-spec must end in a macro or "." toplabel', () => {
   ]) {
     it(`rejects ${bad}`, () => expect(parseSpfRecord(`v=spf1 ${bad}`).ok).toBe(false));
   }
+});
+
+describe('fast-check: the parser is total', () => {
+  const termChar = fc.constantFrom(...'aAmxMXpt:ri4p6ncludeexists/0123.%{}-+~?=_ \t\u00e9'.split(''));
+  it('§4.6 any text after "v=spf1 " parses or is an error, never a throw', () => {
+    fc.assert(
+      fc.property(fc.array(termChar, { maxLength: 80 }), (chars) => {
+        const r = parseSpfRecord(`v=spf1 ${chars.join('')}`);
+        expect(typeof r.ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('§4.6 arbitrary strings never throw', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 120 }), (text) => void parseSpfRecord(text)));
+  });
 });
