@@ -70,6 +70,8 @@ describe('DestinationBackoff (421 storm)', () => {
     expect(b.recordUnavailable('MX.example', 0)).toBe(1000);
     expect(b.pausedUntil('mx.example', 500)).toBe(1000);
     expect(b.pausedUntil('mx.example', 1000)).toBeUndefined();
+    // A second 421 while paused (a connection opened before the pause) does not compound it.
+    expect(b.recordUnavailable('mx.example', 10)).toBe(1000);
     expect(b.recordUnavailable('mx.example', 1000)).toBe(3000);
     expect(b.recordUnavailable('mx.example', 3000)).toBe(7000);
     expect(b.recordUnavailable('mx.example', 7000)).toBe(12000);
@@ -101,5 +103,21 @@ describe('DomainLimiter', () => {
     if (r2.ok) r2.release();
     expect(l.tryAcquire('d', 200)).toEqual({ ok: false, retryAt: 1000 });
     expect(l.tryAcquire('d', 1000).ok).toBe(true);
+  });
+});
+
+describe('DestinationBackoff probes', () => {
+  it('after a pause only one probe connection is admitted until it reports back', () => {
+    const b = new DestinationBackoff({ initialMs: 1000 });
+    expect(b.admit('mx', 0)).toEqual({ ok: true });
+    b.recordUnavailable('mx', 0);
+    expect(b.admit('mx', 500)).toEqual({ ok: false, until: 1000 });
+    expect(b.admit('mx', 1000)).toEqual({ ok: true });
+    expect(b.admit('mx', 1001)).toEqual({ ok: false, until: 2001 });
+    b.endProbe('mx');
+    expect(b.admit('mx', 1002)).toEqual({ ok: true });
+    b.recordSuccess('mx');
+    expect(b.admit('mx', 1003)).toEqual({ ok: true });
+    expect(b.admit('mx', 1003)).toEqual({ ok: true });
   });
 });

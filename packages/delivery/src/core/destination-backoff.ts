@@ -72,6 +72,9 @@ export class DestinationBackoff {
   recordUnavailable(destination: string, now: number): number {
     const key = destination.toLowerCase();
     const e = this.#entries.get(key);
+    // Connections that were already open when the pause began report 421 too: they do not
+    // lengthen it. Only a 421 after the pause ended (the probe) does.
+    if (e && e.until > now) return e.until;
     const pauseMs = e ? Math.min(this.#maximum, e.pauseMs * this.#factor) : this.#initial;
     const until = now + pauseMs;
     this.#entries.set(key, { until, pauseMs, probing: false });
