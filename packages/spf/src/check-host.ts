@@ -4,7 +4,16 @@
  * the query it would allow, so no record can make an evaluation do more DNS work than the
  * limits permit.
  */
-import { type AddressRecord, type DnsOutcome, type Resolver, reverseName } from '@smtpkit/dns';
+import {
+  type AddressRecord,
+  type DnsOutcome,
+  type LookupOptions,
+  type MxRecord,
+  type NameRecord,
+  type Resolver,
+  reverseName,
+  type TxtRecord,
+} from '@smtpkit/dns';
 import { formatIp, ipMacroForm, type ParsedIp, parseIp, parseIpNetwork, sameNetwork } from './core/ip';
 import {
   expandMacroString,
@@ -123,22 +132,36 @@ class Evaluation {
   }
 
   /** One resolver call; a thrown non-abort error is a temporary failure, not a crash. */
-  async query<T>(kind: 'txt' | 'a' | 'aaaa' | 'mx' | 'ptr', name: string): Promise<DnsOutcome<T>> {
+  private async guard<T>(lookup: () => Promise<DnsOutcome<T>>): Promise<DnsOutcome<T>> {
     this.signal?.throwIfAborted();
     try {
-      const lookup = this.resolver[kind] as (
-        n: string,
-        o?: { signal?: AbortSignal },
-      ) => Promise<DnsOutcome<T>>;
-      return await lookup.call(this.resolver, name, this.signal ? { signal: this.signal } : undefined);
+      return await lookup();
     } catch (error) {
       this.signal?.throwIfAborted();
       return { status: 'tempfail', reason: 'other', message: String(error) };
     }
   }
 
+  private get lookupOptions(): LookupOptions | undefined {
+    return this.signal ? { signal: this.signal } : undefined;
+  }
+
+  txt(name: string): Promise<DnsOutcome<TxtRecord>> {
+    return this.guard(() => this.resolver.txt(name, this.lookupOptions));
+  }
+
+  mx(name: string): Promise<DnsOutcome<MxRecord>> {
+    return this.guard(() => this.resolver.mx(name, this.lookupOptions));
+  }
+
+  ptr(name: string): Promise<DnsOutcome<NameRecord>> {
+    return this.guard(() => this.resolver.ptr(name, this.lookupOptions));
+  }
+
   addresses(name: string, family: 4 | 6): Promise<DnsOutcome<AddressRecord>> {
-    return this.query<AddressRecord>(family === 4 ? 'a' : 'aaaa', name);
+    return this.guard(() =>
+      family === 4 ? this.resolver.a(name, this.lookupOptions) : this.resolver.aaaa(name, this.lookupOptions),
+    );
   }
 
   macroValues(domain: string, validatedName: string | undefined): (letter: MacroLetter) => string {
@@ -177,7 +200,7 @@ class Evaluation {
 
   /** The client's PTR names, at most `ptrNames` of them (§4.6.4: the rest are ignored). */
   clientPtrNames(): Promise<readonly string[]> {
-    this.ptrNames ??= this.query<{ name: string }>('ptr', this.ptrName).then((outcome) =>
+    this.ptrNames ??= this.ptr(this.ptrName).then((outcome) =>
       outcome.status === 'found'
         ? outcome.records.slice(0, this.limits.ptrNames).map((r) => stripDot(r.name))
         : [],
@@ -284,7 +307,7 @@ type RecordLookup =
 
 /** §4.4/§4.5: fetch TXT, keep the strings starting "v=spf1"; exactly one may remain. */
 async function selectRecord(ev: Evaluation, domain: string): Promise<RecordLookup> {
-  const outcome = await ev.query<{ strings: readonly string[] }>('txt', domain);
+  const outcome = await ev.txt(domain);
   if (outcome.status === 'tempfail') {
     throw new Stop('temperror', `TXT lookup for ${domain} failed: ${outcome.message}`);
   }
@@ -409,7 +432,7 @@ async function matches(ev: Evaluation, domain: string, directive: Directive): Pr
       ev.countTerm(directive.text);
       const target = await mechanismTarget(ev, domain, mechanism.domain);
       if (target === undefined) return false;
-      const outcome = await ev.query<{ exchange: string; priority: number }>('mx', target);
+      const outcome = await ev.mx(target);
       if (outcome.status === 'tempfail') throw new Stop('temperror', `${directive.text}: ${outcome.message}`);
       if (outcome.status !== 'found') {
         ev.countVoid(target);
@@ -441,7 +464,7 @@ async function matches(ev: Evaluation, domain: string, directive: Directive): Pr
       ev.countTerm(directive.text);
       const target = await mechanismTarget(ev, domain, mechanism.domain);
       if (target === undefined) return false;
-      const outcome = await ev.query<{ name: string }>('ptr', ev.ptrName);
+      const outcome = await ev.ptr(ev.ptrName);
       // §5.5: a DNS error on the PTR lookup means "no match".
       if (outcome.status === 'tempfail') return false;
       if (outcome.status !== 'found') {
@@ -500,7 +523,7 @@ async function fetchExplanation(
 ): Promise<string | undefined> {
   const target = targetName(await ev.expand(spec, domain));
   if (target === undefined) return undefined;
-  const outcome = await ev.query<{ strings: readonly string[] }>('txt', target);
+  const outcome = await ev.txt(target);
   if (outcome.status !== 'found' || outcome.records.length !== 1) {
     ev.problems.push(`exp=${target}: no single TXT record; default explanation used`);
     return undefined;
