@@ -6,7 +6,7 @@
 export type { CachedResolver, CacheOptions } from './core/cache';
 export { withCache } from './core/cache';
 export type { AddressScope } from './core/ip';
-export { canonicalAddress, classifyAddress, ipFamily, reverseName } from './core/ip';
+export { canonicalAddress, classifyAddress, ipFamily, parseIp, reverseName } from './core/ip';
 export { normalizeName, toALabel } from './core/names';
 export type {
   AddressOrder,

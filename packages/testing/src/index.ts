@@ -3,3 +3,11 @@ export type { DnsQueryLogEntry, DnsServer, DnsServerOptions } from './dns/dns-se
 export { startDnsServer } from './dns/dns-server';
 export type { SpfZonedata } from './dns/spf-zonedata';
 export { fromSpfZonedata } from './dns/spf-zonedata';
+export type {
+  IssueOptions,
+  PemPair,
+  TestCertificates,
+  TestCertificatesOptions,
+  TestKeyAlgorithm,
+} from './tls/certificates';
+export { createTestCertificates } from './tls/certificates';

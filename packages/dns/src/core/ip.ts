@@ -71,6 +71,16 @@ export function parseIPv6(text: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * The network-order bytes of an IPv4 (4 bytes) or IPv6 (16 bytes) address literal, or
+ * `undefined`. For prefix matching (SPF `ip4:`/`ip6:`) and certificate SANs.
+ * @example
+ * parseIp('192.0.2.1'); // Uint8Array [192, 0, 2, 1]
+ */
+export function parseIp(text: string): Uint8Array | undefined {
+  return parseIPv4(text) ?? parseIPv6(text);
+}
+
 /** `4` or `6` when `text` is an IPv4 or IPv6 address literal (no brackets, no zone id), else `0`. */
 export function ipFamily(text: string): 0 | 4 | 6 {
   if (parseIPv4(text)) return 4;
