@@ -15,6 +15,7 @@ import {
   timeoutOfStage,
 } from '../core/phases';
 import type { TlsInfo } from '../core/results';
+import { abortReason } from './abort';
 import { describeCommand, type Tracer } from './events';
 
 interface Waiter {
@@ -86,20 +87,33 @@ export class Channel {
   }
 
   /** Connects (and for implicit TLS, handshakes) and waits for the greeting. */
-  static async open(options: ChannelOptions): Promise<{ channel: Channel; greeting: Reply }> {
-    const socket = await connectSocket(options);
+  static async open(
+    options: ChannelOptions,
+    signal?: AbortSignal,
+  ): Promise<{ channel: Channel; greeting: Reply }> {
+    const socket = await connectSocket(options, signal);
     const channel = new Channel(socket, options);
-    if (options.implicitTls) {
-      channel.tls = tlsInfoOf(socket as TLSSocket, 'implicit');
-      if (options.tracer.enabled)
-        options.tracer.emit({ type: 'tls', server: channel.server, tls: channel.tls });
+    const onAbort = () => channel.destroy(abortReason(signal as AbortSignal));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await channel.greet();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
-    if (options.tracer.enabled) options.tracer.emit({ type: 'connect', server: channel.server });
+  }
+
+  private async greet(): Promise<{ channel: Channel; greeting: Reply }> {
+    const tracer = this.options.tracer;
+    if (this.options.implicitTls) {
+      this.tls = tlsInfoOf(this.socket as TLSSocket, 'implicit');
+      if (tracer.enabled) tracer.emit({ type: 'tls', server: this.server, tls: this.tls });
+    }
+    if (tracer.enabled) tracer.emit({ type: 'connect', server: this.server });
     const greeting = await new Promise<Reply>((resolve, reject) => {
-      channel.greetingWaiter = { resolve, reject, phase: 'greeting', final: false };
-      channel.arm();
+      this.greetingWaiter = { resolve, reject, phase: 'greeting', final: false };
+      this.arm();
     });
-    return { channel, greeting };
+    return { channel: this, greeting };
   }
 
   private attach(socket: Socket): void {
@@ -450,8 +464,12 @@ function* splitLines(bytes: Uint8Array): Generator<Uint8Array> {
   if (start < bytes.length) yield bytes.subarray(start);
 }
 
-function connectSocket(options: ChannelOptions): Promise<Socket> {
+function connectSocket(options: ChannelOptions, signal: AbortSignal | undefined): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
     const base = {
       host: options.host,
       port: options.port,
@@ -480,6 +498,7 @@ function connectSocket(options: ChannelOptions): Promise<Socket> {
     }, options.timeouts.connect);
     const onError = (cause: Error) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       const code = 'code' in cause ? String(cause.code) : '';
       const tlsFailure = options.implicitTls && !/^E[A-Z]+$/.test(code);
@@ -492,9 +511,16 @@ function connectSocket(options: ChannelOptions): Promise<Socket> {
         ),
       );
     };
+    const onAbort = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(abortReason(signal as AbortSignal));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('error', onError);
     socket.once(event, () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.removeListener('error', onError);
       resolve(socket);
     });

@@ -335,16 +335,19 @@ export async function connect(options: ConnectOptions): Promise<SmtpClient> {
   const onAbort = () => channel?.destroy(abortReason(signal as AbortSignal));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const opened = await Channel.open({
-      host: resolved.host,
-      port: resolved.port,
-      implicitTls: resolved.security === 'tls',
-      tls: resolved.tls,
-      timeouts: resolved.timeouts,
-      lmtp: resolved.lmtp,
-      localAddress: resolved.localAddress,
-      tracer,
-    });
+    const opened = await Channel.open(
+      {
+        host: resolved.host,
+        port: resolved.port,
+        implicitTls: resolved.security === 'tls',
+        tls: resolved.tls,
+        timeouts: resolved.timeouts,
+        lmtp: resolved.lmtp,
+        localAddress: resolved.localAddress,
+        tracer,
+      },
+      signal,
+    );
     channel = opened.channel;
     throwIfAborted(signal);
     if (opened.greeting.code !== 220) {
