@@ -1,7 +1,7 @@
 /** RFC 7208 §2.3/§2.4 identities (checkSpf) and the checkHost entry's contract. */
 import { describe, expect, it } from 'vitest';
 import { checkHost, checkSpf } from '../src/index';
-import { createZoneResolver } from './support/zonedata-resolver';
+import { createZoneResolver } from './support/zone-resolver';
 
 const zone = {
   'mail.example.org': [{ TXT: 'v=spf1 a -all' }, { A: '192.0.2.1' }],

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CheckHostResult, checkHost } from '../src/index';
-import { createZoneResolver, type ZoneData } from './support/zonedata-resolver';
+import { createZoneResolver, type ZoneData } from './support/zone-resolver';
 
 const RESULTS = ['pass', 'fail', 'softfail', 'neutral', 'none', 'permerror', 'temperror'];
 
@@ -155,9 +155,9 @@ const entriesArb = fc.tuple(
   fc.boolean(),
 );
 const zoneArb = fc.tuple(...names.map(() => entriesArb)).map((perName) => {
-  const zone: ZoneData = {};
+  const zone: Record<string, (string | Record<string, unknown>)[]> = {};
   perName.forEach(([records, mx, addresses, timeout], i) => {
-    const entries: ZoneData[string] = [];
+    const entries: (string | Record<string, unknown>)[] = [];
     for (const r of records) entries.push({ TXT: r });
     for (const [p, m] of mx.entries()) entries.push({ MX: [p, m] });
     for (const a of addresses) entries.push(a.includes(':') ? { AAAA: a } : { A: a });
@@ -165,7 +165,7 @@ const zoneArb = fc.tuple(...names.map(() => entriesArb)).map((perName) => {
     zone[names[i]!] = entries;
   });
   zone['1.2.0.192.in-addr.arpa'] = Array.from({ length: 14 }, (_, i) => ({ PTR: names[i % names.length]! }));
-  return zone;
+  return zone as ZoneData;
 });
 
 function wellFormed(r: CheckHostResult): void {

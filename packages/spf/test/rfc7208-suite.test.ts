@@ -1,14 +1,14 @@
 /**
  * The openspf RFC 7208 test suite (203 cases), every case run, answered from each scenario's
- * zonedata by an in-memory resolver. The over-the-wire run of the same cases is in
+ * zonedata by @smtpkit/dns's static (in-memory) resolver. The over-the-wire run of the same cases is in
  * rfc7208-suite-wire.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { checkHost } from '../src/index';
 import { identityOf, loadSuite, suiteAvailable } from './support/suite';
-import { createZoneResolver } from './support/zonedata-resolver';
+import { createZoneResolver } from './support/zone-resolver';
 
-describe.skipIf(!suiteAvailable)('RFC 7208 test suite (static zonedata resolver)', () => {
+describe.skipIf(!suiteAvailable)('RFC 7208 test suite (createStaticResolver over the zonedata)', () => {
   const scenarios = suiteAvailable ? loadSuite() : [];
 
   it('has all 203 cases', () => {

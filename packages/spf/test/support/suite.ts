@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import type { ZoneData } from './zonedata-resolver';
+import type { ZoneData } from './zone-resolver';
 
 /** One suite test case. */
 export interface SuiteCase {
