@@ -1,0 +1,147 @@
+/**
+ * createPool: connection reuse, maxConnections, and stale connections replaced without losing
+ * the message (nodemailer#511, lettre#743) — retried once only when the server cannot have
+ * accepted it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPool } from '../src/index';
+import { type ScriptedServer, type ScriptPeer, scriptedServer } from './helpers/scripted-server';
+
+const te = new TextEncoder();
+const body = te.encode('Subject: x\r\n\r\nhi\r\n');
+let server: ScriptedServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function greet(peer: ScriptPeer) {
+  await peer.send('220 mx.test ESMTP\r\n');
+  await peer.expect('EHLO client.test\r\n');
+  await peer.send('250-mx.test\r\n250 PIPELINING\r\n');
+}
+const envelope = (to: string) => ({ from: 'a@example.com', to: [to] });
+const group = (to: string) => `MAIL FROM:<a@example.com>\r\nRCPT TO:<${to}>\r\nDATA\r\n`;
+
+async function deliver(peer: ScriptPeer, to: string, delivered: string[]) {
+  await peer.expect(group(to));
+  await peer.send('250 ok\r\n250 ok\r\n354 go\r\n');
+  await peer.expect('Subject: x\r\n\r\nhi\r\n.\r\n');
+  delivered.push(to);
+  await peer.send('250 ok\r\n');
+}
+
+describe('createPool', () => {
+  it('reuses one connection for several messages (maxConnections 1)', async () => {
+    const delivered: string[] = [];
+    let connections = 0;
+    server = await scriptedServer(async (peer) => {
+      connections += 1;
+      await greet(peer);
+      for (const to of ['1@example.org', '2@example.org', '3@example.org'])
+        await deliver(peer, to, delivered);
+      await peer.expect('QUIT\r\n');
+      await peer.send('221 bye\r\n');
+    });
+    const pool = createPool({
+      host: '127.0.0.1',
+      port: server.port,
+      security: 'none',
+      name: 'client.test',
+      maxConnections: 1,
+    });
+    const results = await Promise.all(
+      ['1@example.org', '2@example.org', '3@example.org'].map((to) => pool.sendMail(envelope(to), body)),
+    );
+    expect(results.map((r) => r.accepted[0])).toEqual(['1@example.org', '2@example.org', '3@example.org']);
+    expect(pool.size).toBe(1);
+    await pool.close();
+    await server.done();
+    expect(connections).toBe(1);
+    expect(delivered).toHaveLength(3);
+  });
+
+  it('a stale connection (421 to MAIL) is replaced and the message sent once on a fresh one', async () => {
+    const delivered: string[] = [];
+    let connections = 0;
+    server = await scriptedServer(async (peer) => {
+      connections += 1;
+      await greet(peer);
+      if (connections === 1) {
+        await deliver(peer, 'first@example.org', delivered);
+        // The server's idle timer fired: it answers the next group with 421 and hangs up.
+        await peer.expect(group('second@example.org'));
+        await peer.send('421 4.4.2 idle timeout\r\n');
+        peer.end();
+        return;
+      }
+      await deliver(peer, 'second@example.org', delivered);
+      await peer.expect('QUIT\r\n');
+      await peer.send('221 bye\r\n');
+    });
+    const pool = createPool({
+      host: '127.0.0.1',
+      port: server.port,
+      security: 'none',
+      name: 'client.test',
+      maxConnections: 1,
+    });
+    await pool.sendMail(envelope('first@example.org'), body);
+    const second = await pool.sendMail(envelope('second@example.org'), body);
+    expect(second.accepted).toEqual(['second@example.org']);
+    await pool.close();
+    await server.done();
+    expect(connections).toBe(2);
+    expect(delivered).toEqual(['first@example.org', 'second@example.org']);
+  });
+
+  it('a connection lost after the final dot is NOT retried (the message may have been accepted)', async () => {
+    let connections = 0;
+    server = await scriptedServer(async (peer) => {
+      connections += 1;
+      await greet(peer);
+      await deliver(peer, 'first@example.org', []);
+      await peer.expect(group('second@example.org'));
+      await peer.send('250 ok\r\n250 ok\r\n354 go\r\n');
+      await peer.expect('Subject: x\r\n\r\nhi\r\n.\r\n');
+      peer.destroy();
+    });
+    const pool = createPool({
+      host: '127.0.0.1',
+      port: server.port,
+      security: 'none',
+      name: 'client.test',
+      maxConnections: 1,
+    });
+    await pool.sendMail(envelope('first@example.org'), body);
+    const error = await pool.sendMail(envelope('second@example.org'), body).catch((e) => e);
+    expect(error).toMatchObject({ code: 'ERR_SMTP_CONNECTION', messageMayBeAccepted: true });
+    await pool.close();
+    await server.done();
+    expect(connections).toBe(1);
+  });
+
+  it('maxMessagesPerConnection rotates connections; a connection closed while idle is skipped', async () => {
+    let connections = 0;
+    server = await scriptedServer(async (peer) => {
+      connections += 1;
+      await greet(peer);
+      await deliver(peer, `${connections}@example.org`, []);
+      await peer.expect('QUIT\r\n');
+      await peer.send('221 bye\r\n');
+    });
+    const pool = createPool({
+      host: '127.0.0.1',
+      port: server.port,
+      security: 'none',
+      name: 'client.test',
+      maxConnections: 1,
+      maxMessagesPerConnection: 1,
+    });
+    await pool.sendMail(envelope('1@example.org'), body);
+    await pool.sendMail(envelope('2@example.org'), body);
+    await pool.close();
+    await server.done();
+    expect(connections).toBe(2);
+  });
+});
