@@ -4,6 +4,15 @@ export { startDnsServer } from './dns/dns-server';
 export type { SpfZonedata } from './dns/spf-zonedata';
 export { fromSpfZonedata } from './dns/spf-zonedata';
 export type {
+  RecordedMessage,
+  SmtpPeer,
+  SmtpPeerBehaviour,
+  SmtpPeerEvent,
+  SmtpPeerOptions,
+  SmtpPeerStage,
+} from './smtp/smtp-peer';
+export { startSmtpPeer } from './smtp/smtp-peer';
+export type {
   IssueOptions,
   PemPair,
   TestCertificates,
