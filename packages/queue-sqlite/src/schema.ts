@@ -21,7 +21,7 @@ const migrations: readonly string[] = [
     enqueued_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     held INTEGER NOT NULL DEFAULT 0
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX messages_enqueued ON messages (enqueued_at, id);
   CREATE TABLE recipients (
     message_id TEXT NOT NULL,
@@ -49,7 +49,7 @@ const migrations: readonly string[] = [
     seq INTEGER NOT NULL,
     data BLOB NOT NULL,
     PRIMARY KEY (message_id, seq)
-  ) WITHOUT ROWID;
+  ); -- a rowid table: blobs are appended in rowid order instead of splitting a keyed B-tree
   `,
 ];
 

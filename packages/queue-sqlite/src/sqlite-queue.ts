@@ -144,6 +144,9 @@ class SqliteQueue implements Queue {
       throw new TypeError("synchronous must be 'FULL' or 'NORMAL'");
     this.#chunkSize = options.chunkSize ?? 256 * 1024;
     this.#inlineBytes = options.inlineContentBytes ?? 1024 * 1024;
+    if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1)
+      throw new RangeError('chunkSize must be a positive integer');
+    if (!(this.#inlineBytes >= 0)) throw new RangeError('inlineContentBytes must be ≥ 0');
     try {
       this.#db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
       this.#db.pragma('journal_mode = WAL');
@@ -227,6 +230,23 @@ class SqliteQueue implements Queue {
     }
   }
 
+  /**
+   * Runs a write at once in its own transaction without syncing it. For leases only: losing a
+   * lease to a power failure just makes its recipients claimable again, which is what a crash
+   * calls for anyway; and the next synced commit makes it durable all the same (one WAL file).
+   */
+  #writeUnsynced<T>(what: string, run: () => T): T {
+    return this.#read(what, () => {
+      const relax = this.#synchronous === 'FULL';
+      if (relax) this.#db.pragma('synchronous = NORMAL');
+      try {
+        return this.#db.transaction(run).immediate();
+      } finally {
+        if (relax) this.#db.pragma('synchronous = FULL');
+      }
+    });
+  }
+
   #read<T>(what: string, run: () => T): T {
     try {
       return run();
@@ -235,19 +255,15 @@ class SqliteQueue implements Queue {
     }
   }
 
-  /** Writes staged chunks in their own unsynced transaction: the enqueue's final synced commit covers them. */
+  /**
+   * Writes staged chunks in their own unsynced transaction. In WAL mode NORMAL skips the fsync at
+   * commit but still syncs around checkpoints, so the enqueue's final FULL commit (one fsync of the
+   * WAL file) makes these frames durable too; until then no message row references them.
+   */
   #stage(id: string, firstSeq: number, chunks: readonly Uint8Array[]): void {
-    const relax = this.#synchronous === 'FULL';
-    // In WAL mode NORMAL skips the fsync at commit but still syncs around checkpoints, so the
-    // later FULL commit (one fsync of the WAL file) makes these frames durable too.
-    if (relax) this.#db.pragma('synchronous = NORMAL');
-    try {
-      this.#db.transaction(() => {
-        for (const [i, chunk] of chunks.entries()) this.#sql.insertChunk.run(id, firstSeq + i, chunk);
-      })();
-    } finally {
-      if (relax) this.#db.pragma('synchronous = FULL');
-    }
+    this.#writeUnsynced('staging content', () => {
+      for (const [i, chunk] of chunks.entries()) this.#sql.insertChunk.run(id, firstSeq + i, chunk);
+    });
   }
 
   async enqueue(input: EnqueueInput, options?: QueueCallOptions): Promise<string> {
@@ -267,7 +283,7 @@ class SqliteQueue implements Queue {
         inlineBytes += chunk.length;
         if (inlineBytes >= this.#inlineBytes) {
           this.#check(options);
-          this.#read('staging content', () => this.#stage(id, staged, inline));
+          this.#stage(id, staged, inline);
           staged += inline.length;
           inline = [];
           inlineBytes = 0;
@@ -328,7 +344,7 @@ class SqliteQueue implements Queue {
     const domains = request.domains
       ? JSON.stringify(request.domains.map((d) => String(d).toLowerCase()))
       : null;
-    const groups = await this.#write('claim', () => {
+    const groups = this.#writeUnsynced('claim', () => {
       const rows = (
         domains === null
           ? this.#sql.due.all({ now, limit: request.limit })

@@ -68,6 +68,21 @@ interface StoredMessage {
   readonly recipients: StoredRecipient[];
 }
 
+interface Candidate {
+  readonly message: StoredMessage;
+  readonly recipient: StoredRecipient;
+}
+
+/** Claim order: earliest next attempt, then oldest message, then id and index (stable across drivers). */
+function compareCandidates(a: Candidate, b: Candidate): number {
+  return (
+    a.recipient.nextAttemptAt! - b.recipient.nextAttemptAt! ||
+    a.message.enqueuedAt - b.message.enqueuedAt ||
+    (a.message.id < b.message.id ? -1 : a.message.id > b.message.id ? 1 : 0) ||
+    a.recipient.index - b.recipient.index
+  );
+}
+
 /** Options for `createMemoryQueue`. */
 export interface MemoryQueueOptions extends QueueDriverOptions {}
 
@@ -165,7 +180,8 @@ class MemoryQueue implements Queue {
     validateClaimRequest(request);
     const now = this.#now();
     const domains = request.domains ? new Set(request.domains.map((d) => d.toLowerCase())) : null;
-    const due: { message: StoredMessage; recipient: StoredRecipient }[] = [];
+    // Keep only the best `limit` candidates while scanning (sorted insertion), not a sort of all due work.
+    const due: Candidate[] = [];
     for (const message of this.#messages.values()) {
       if (message.held) continue;
       for (const recipient of message.recipients) {
@@ -177,22 +193,20 @@ class MemoryQueue implements Queue {
           continue;
         if (recipient.leaseUntil !== null && recipient.leaseUntil > now) continue;
         if (domains && !domains.has(recipient.domain)) continue;
-        due.push({ message, recipient });
+        const candidate = { message, recipient };
+        if (due.length === request.limit && compareCandidates(candidate, due[due.length - 1]!) >= 0) continue;
+        let at = due.length;
+        while (at > 0 && compareCandidates(candidate, due[at - 1]!) < 0) at--;
+        due.splice(at, 0, candidate);
+        if (due.length > request.limit) due.pop();
       }
     }
-    due.sort(
-      (a, b) =>
-        a.recipient.nextAttemptAt! - b.recipient.nextAttemptAt! ||
-        a.message.enqueuedAt - b.message.enqueuedAt ||
-        (a.message.id < b.message.id ? -1 : a.message.id > b.message.id ? 1 : 0) ||
-        a.recipient.index - b.recipient.index,
-    );
     const leaseExpiresAt = now + request.leaseMs;
     const groups = new Map<
       string,
       { message: StoredMessage; domain: string; token: string; recipients: StoredRecipient[] }
     >();
-    for (const { message, recipient } of due.slice(0, request.limit)) {
+    for (const { message, recipient } of due) {
       const key = `${message.id}\u0000${recipient.domain}`;
       let group = groups.get(key);
       if (!group) {
