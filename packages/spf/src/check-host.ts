@@ -85,7 +85,17 @@ class Evaluation {
    * `%{i}`. IPv6 nibbles keep the case the address was written in (DNS is case-insensitive;
    * the suite's "v-macro-ip6" expects `CAFE:BABE::1` to give upper-case nibbles).
    */
-  readonly ipMacro: string;
+  get ipMacro(): string {
+    if (this.iForm === undefined) {
+      const form = ipMacroForm(this.ip);
+      const text = this.ipText;
+      this.iForm =
+        this.ip.family === 6 && /[A-F]/.test(text) && !/[a-f]/.test(text) ? form.toUpperCase() : form;
+    }
+    return this.iForm;
+  }
+  private iForm: string | undefined;
+  private readonly ipText: string;
   private reverse: string | undefined;
 
   constructor(
@@ -105,9 +115,7 @@ class Evaluation {
     this.localPart = at > 0 ? sender.slice(0, at) : 'postmaster';
     this.senderDomain = at >= 0 ? sender.slice(at + 1) : sender;
     this.helo = input.helo ?? '';
-    const form = ipMacroForm(ip);
-    this.ipMacro =
-      ip.family === 6 && /[A-F]/.test(input.ip) && !/[a-f]/.test(input.ip) ? form.toUpperCase() : form;
+    this.ipText = input.ip;
   }
 
   /** The client's name under in-addr.arpa / ip6.arpa (§5.5), built on first use. */
