@@ -308,7 +308,7 @@ describe('verifier outcomes (RFC 6376 §6, RFC 8301, RFC 8601)', () => {
     );
     const text = formatAuthenticationResults(results);
     expect(text).toMatch(
-      /^dkim=pass \(2048-bit key\) header\.d=example\.com header\.i=@example\.com header\.s=rsa header\.a=rsa-sha256 header\.b=[A-Za-z0-9+/]{8};\r\n\tdkim=pass header\.d=example\.com/,
+      /^dkim=pass \(2048-bit key\) header\.d=example\.com header\.i=@example\.com header\.s=rsa header\.a=rsa-sha256 header\.b=("?)[A-Za-z0-9+/]{8}\1;\r\n\tdkim=pass header\.d=example\.com/,
     );
   });
 

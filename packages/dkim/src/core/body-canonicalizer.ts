@@ -18,6 +18,10 @@ export type Canonicalization = 'simple' | 'relaxed';
 /** Receives canonical body bytes; the array is only valid during the call. */
 export type ByteSink = (bytes: Uint8Array) => void;
 
+/** Runs shorter than this are copied into the scratch buffer instead of hashed in place. */
+const COPY_LIMIT = 512;
+const SCRATCH_BYTES = 16 * 1024;
+
 /**
  * Canonicalises a body fed in arbitrary chunks. `write` any number of times, then `end`
  * once. The output is identical however the input is split.
@@ -40,6 +44,8 @@ export class BodyCanonicalizer {
   #wspStart = -1;
   #emittedAny = false;
   #ended = false;
+  readonly #scratch = new Uint8Array(SCRATCH_BYTES);
+  #scratchLength = 0;
   /** Canonical bytes produced so far. */
   length = 0;
 
@@ -68,7 +74,9 @@ export class BodyCanonicalizer {
       let lineStart = k > pos ? lastLf(chunk, k - 1, pos) + 1 : pos;
       if (lineStart < pos) lineStart = pos;
       if (lineStart > pos) this.#fast(pos, lineStart);
-      pos = this.#slow(lineStart, k);
+      // When irregular lines come close together, stay on the careful path for a while:
+      // restarting the scan per short line costs more than it saves.
+      pos = this.#slow(lineStart, k - pos < 1024 ? k + 8192 : k);
     }
     this.#flushRun();
     this.#chunk = CRLF;
@@ -83,6 +91,7 @@ export class BodyCanonicalizer {
     // simple: an empty body is CRLF, and a body not ending in CRLF gets one (§3.4.3).
     // relaxed: an empty body stays empty (RFC 6376 errata 1384); otherwise one CRLF.
     if (!this.#relaxed || this.#emittedAny) this.#emit(CRLF);
+    this.#flushScratch();
   }
 
   /** Handles a region known to be canonical already, except its trailing line ends/space. */
@@ -148,30 +157,45 @@ export class BodyCanonicalizer {
           this.#wspStart = i;
         }
       } else {
-        this.#content(i);
+        // A run of content: bytes other than CR/LF (and, relaxed, other than WSP unless a
+        // single SP between content bytes). Emitted as one range.
+        let j = i + 1;
+        if (relaxed) {
+          while (j < n) {
+            const x = c[j];
+            if (x > SP || (x !== CR && x !== LF && x !== HTAB && x !== SP)) j++;
+            else if (x === SP && j + 1 < n && c[j + 1] > SP) j += 2;
+            else break;
+          }
+        } else {
+          while (j < n && c[j] !== CR && c[j] !== LF) j++;
+        }
+        this.#content(i, j);
+        i = j;
+        continue;
       }
       i++;
     }
     return i;
   }
 
-  /** Emits byte `i` as line content, after any withheld line ends and whitespace. */
-  #content(i: number): void {
+  /** Emits bytes `[i, j)` as line content, after any withheld line ends and whitespace. */
+  #content(i: number, j: number): void {
     const c = this.#chunk;
     if (this.#wspPending) {
       const w = this.#wspStart;
       this.#flushLineEnds(w === -1 ? i : w);
       if (w !== -1 && i - w === 1 && c[w] === SP) {
-        this.#emitRange(w, i + 1);
+        this.#emitRange(w, j);
       } else {
         this.#emit(SPACE);
-        this.#emitRange(i, i + 1);
+        this.#emitRange(i, j);
       }
       this.#wspPending = false;
       this.#wspStart = -1;
     } else {
       this.#flushLineEnds(i);
-      this.#emitRange(i, i + 1);
+      this.#emitRange(i, j);
     }
   }
 
@@ -219,19 +243,50 @@ export class BodyCanonicalizer {
     this.#runEnd = b;
   }
 
+  /** Emits bytes that are not in the input (a collapsed space, withheld CRLFs). */
   #emit(bytes: Uint8Array): void {
     this.#flushRun();
     this.#emittedAny = true;
-    this.length += bytes.byteLength;
-    this.#sink(bytes);
+    this.#copy(bytes, 0, bytes.byteLength);
   }
 
   #flushRun(): void {
-    if (this.#runStart === -1) return;
-    const part = this.#chunk.subarray(this.#runStart, this.#runEnd);
+    const a = this.#runStart;
+    if (a === -1) return;
     this.#runStart = -1;
-    this.length += part.byteLength;
-    this.#sink(part);
+    const b = this.#runEnd;
+    if (b - a < COPY_LIMIT) {
+      this.#copy(this.#chunk, a, b);
+    } else {
+      this.#flushScratch();
+      this.length += b - a;
+      this.#sink(this.#chunk.subarray(a, b));
+    }
+  }
+
+  /**
+   * Small pieces are gathered in a scratch buffer: one hash update per piece would cost
+   * more than the hashing itself on text with many tabs or double spaces.
+   */
+  #copy(source: Uint8Array, a: number, b: number): void {
+    const length = b - a;
+    if (this.#scratchLength + length > this.#scratch.byteLength) this.#flushScratch();
+    const scratch = this.#scratch;
+    let o = this.#scratchLength;
+    if (length > 32) {
+      scratch.set(source.subarray(a, b), o);
+      o += length;
+    } else {
+      for (let k = a; k < b; k++) scratch[o++] = source[k];
+    }
+    this.#scratchLength = o;
+    this.length += length;
+  }
+
+  #flushScratch(): void {
+    if (this.#scratchLength === 0) return;
+    this.#sink(this.#scratch.subarray(0, this.#scratchLength));
+    this.#scratchLength = 0;
   }
 }
 
