@@ -14,7 +14,7 @@ import { fromSpfZonedata, type SpfZonedata } from './spf-zonedata';
 /** Options for {@link startDnsServer}. */
 export interface DnsServerOptions {
   /**
-   * What to serve: a {@link Zone}, or RFC 7208 suite `zonedata` (converted with
+   * What to serve: a `Zone` (from `@smtpkit/dns`), or RFC 7208 suite `zonedata` (converted with
    * {@link fromSpfZonedata}). Replace it later with {@link DnsServer.setZone}.
    */
   readonly zone: Zone | SpfZonedata;

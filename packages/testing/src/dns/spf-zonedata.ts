@@ -38,7 +38,7 @@ function txtValue(name: string, type: string, value: unknown): ZoneTxt {
 }
 
 /**
- * Converts RFC 7208 suite `zonedata` to a {@link Zone} with the suite's driver conventions
+ * Converts RFC 7208 suite `zonedata` to a `Zone` (from `@smtpkit/dns`) with the suite's driver conventions
  * (see the corpus README and pyspf's test driver):
  * - `SPF` records are served as TXT for a name that has no `TXT` entry at all (`TXT: NONE`
  *   counts as an entry and suppresses the copy); the SPF RR type itself is not served
