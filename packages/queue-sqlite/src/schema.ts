@@ -42,8 +42,13 @@ const migrations: readonly string[] = [
   CREATE INDEX recipients_due ON recipients (next_attempt_at) WHERE status = 'pending';
   CREATE INDEX recipients_lease ON recipients (lease_token) WHERE lease_token IS NOT NULL;
   CREATE INDEX recipients_domain ON recipients (domain, message_id) WHERE status = 'pending';
-  -- Content is written here before the message row that makes it visible; chunks without a
-  -- message are leftovers of an enqueue that never committed and are removed on open.
+  -- Content is written here before the message row that makes it visible. Large content is
+  -- staged in earlier transactions; its enqueue is listed in staging (touched at every write)
+  -- until the commit that inserts the message row. Staging untouched for long is abandoned.
+  CREATE TABLE staging (
+    message_id TEXT PRIMARY KEY,
+    touched_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
   CREATE TABLE chunks (
     message_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -65,7 +70,19 @@ export function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-/** Removes content left by enqueues that never committed (a crash or an abort mid-stream). */
-export function removeOrphanChunks(db: Database.Database): number {
-  return db.prepare('DELETE FROM chunks WHERE message_id NOT IN (SELECT id FROM messages)').run().changes;
+/**
+ * Removes content left by enqueues that never committed (a crash or an abort mid-stream): staged
+ * content untouched since `before` (another process may still be streaming newer staging), and
+ * chunks that belong to neither a message nor a staging entry. Returns the enqueues removed.
+ */
+export function removeAbandonedContent(db: Database.Database, before: number): number {
+  return db
+    .transaction(() => {
+      const abandoned = db.prepare('DELETE FROM staging WHERE touched_at < ?').run(before).changes;
+      db.prepare(
+        'DELETE FROM chunks WHERE message_id NOT IN (SELECT id FROM messages) AND message_id NOT IN (SELECT message_id FROM staging)',
+      ).run();
+      return abandoned;
+    })
+    .immediate();
 }

@@ -46,7 +46,7 @@ import {
 } from '@smtpkit/queue';
 import Database from 'better-sqlite3';
 import { GroupCommit } from './group-commit.js';
-import { migrate, removeOrphanChunks } from './schema.js';
+import { migrate, removeAbandonedContent } from './schema.js';
 
 /** Options for `createSqliteQueue`. */
 export interface SqliteQueueOptions extends QueueDriverOptions {
@@ -64,6 +64,13 @@ export interface SqliteQueueOptions extends QueueDriverOptions {
   readonly inlineContentBytes?: number;
   /** How long to wait for a lock held by another connection. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Staged content of an enqueue that wrote nothing for this long is taken to be abandoned (its
+   * process died) and removed, on open and then now and then during `claim`. Default 1 hour, far
+   * above SMTP's own DATA timeouts (RFC 5321 §4.5.3.2: 3 and 10 minutes), so another process
+   * sharing the file never loses an enqueue it is still streaming.
+   */
+  readonly abandonedEnqueueMs?: number;
 }
 
 interface RecipientRow {
@@ -119,6 +126,10 @@ function wrap(error: unknown, what: string): unknown {
   return error;
 }
 
+function abandoned(): QueueStorageError {
+  return new QueueStorageError('staged content was removed as abandoned before the commit');
+}
+
 function parseReply(text: string | null): RemoteReply | null {
   return text === null ? null : (JSON.parse(text) as RemoteReply);
 }
@@ -131,6 +142,8 @@ class SqliteQueue implements Queue {
   readonly #synchronous: 'FULL' | 'NORMAL';
   readonly #chunkSize: number;
   readonly #inlineBytes: number;
+  readonly #abandonedMs: number;
+  #lastCleanup: number;
   readonly #events = new QueueEventHub();
   readonly #sql;
   #closed = false;
@@ -144,6 +157,8 @@ class SqliteQueue implements Queue {
       throw new TypeError("synchronous must be 'FULL' or 'NORMAL'");
     this.#chunkSize = options.chunkSize ?? 256 * 1024;
     this.#inlineBytes = options.inlineContentBytes ?? 1024 * 1024;
+    this.#abandonedMs = options.abandonedEnqueueMs ?? 3_600_000;
+    if (!(this.#abandonedMs > 0)) throw new RangeError('abandonedEnqueueMs must be > 0');
     if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1)
       throw new RangeError('chunkSize must be a positive integer');
     if (!(this.#inlineBytes >= 0)) throw new RangeError('inlineContentBytes must be ≥ 0');
@@ -152,10 +167,11 @@ class SqliteQueue implements Queue {
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma(`synchronous = ${this.#synchronous}`);
       migrate(this.#db);
-      removeOrphanChunks(this.#db);
+      removeAbandonedContent(this.#db, this.#now() - this.#abandonedMs);
     } catch (error) {
       throw wrap(error, 'opening the database');
     }
+    this.#lastCleanup = this.#now();
     this.#commit = new GroupCommit(this.#db);
     const db = this.#db;
     this.#sql = {
@@ -167,6 +183,9 @@ class SqliteQueue implements Queue {
       ),
       insertChunk: db.prepare('INSERT INTO chunks (message_id, seq, data) VALUES (?, ?, ?)'),
       deleteChunks: db.prepare('DELETE FROM chunks WHERE message_id = ?'),
+      startStaging: db.prepare('INSERT INTO staging (message_id, touched_at) VALUES (?, ?)'),
+      touchStaging: db.prepare('UPDATE staging SET touched_at = ? WHERE message_id = ?'),
+      endStaging: db.prepare('DELETE FROM staging WHERE message_id = ?'),
       deleteRecipients: db.prepare('DELETE FROM recipients WHERE message_id = ?'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
       due: db.prepare(
@@ -262,6 +281,8 @@ class SqliteQueue implements Queue {
    */
   #stage(id: string, firstSeq: number, chunks: readonly Uint8Array[]): void {
     this.#writeUnsynced('staging content', () => {
+      if (firstSeq === 0) this.#sql.startStaging.run(id, this.#now());
+      else if (this.#sql.touchStaging.run(this.#now(), id).changes === 0) throw abandoned();
       for (const [i, chunk] of chunks.entries()) this.#sql.insertChunk.run(id, firstSeq + i, chunk);
     });
   }
@@ -295,6 +316,10 @@ class SqliteQueue implements Queue {
       const expiresAt = input.expiresAt ?? now + this.#lifetimeMs;
       const last = inline;
       await this.#write('enqueue', () => {
+        // If the staging entry is gone, a cleanup took this enqueue for abandoned: fail, never commit half a message.
+        if (staged > 0 && this.#sql.endStaging.run(id).changes === 0) {
+          throw abandoned();
+        }
         for (const [i, chunk] of last.entries()) this.#sql.insertChunk.run(id, staged + i, chunk);
         this.#sql.insertMessage.run(
           id,
@@ -327,9 +352,12 @@ class SqliteQueue implements Queue {
     } catch (error) {
       if (staged > 0 && !this.#closed) {
         try {
-          this.#sql.deleteChunks.run(id);
+          this.#db.transaction(() => {
+            this.#sql.endStaging.run(id);
+            this.#sql.deleteChunks.run(id);
+          })();
         } catch {
-          // Left for removeOrphanChunks on the next open.
+          // Left for removeAbandonedContent.
         }
       }
       throw error;
@@ -344,6 +372,12 @@ class SqliteQueue implements Queue {
     const domains = request.domains
       ? JSON.stringify(request.domains.map((d) => String(d).toLowerCase()))
       : null;
+    if (now - this.#lastCleanup >= this.#abandonedMs / 4) {
+      this.#lastCleanup = now;
+      this.#read('removing abandoned content', () =>
+        removeAbandonedContent(this.#db, now - this.#abandonedMs),
+      );
+    }
     const groups = this.#writeUnsynced('claim', () => {
       const rows = (
         domains === null

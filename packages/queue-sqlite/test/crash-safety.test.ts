@@ -121,7 +121,8 @@ describe('crash safety (SIGKILL at random points)', () => {
 
       // Reopen after the crash, at a time past every lease the child could hold.
       const now = Date.now() + offset + 2 * lease;
-      const queue = createSqliteQueue({ path, now: () => now });
+      // Staging the dead child last touched (at most its clock, `now - 2 * lease`) counts as abandoned.
+      const queue = createSqliteQueue({ path, now: () => now, abandonedEnqueueMs: lease });
       try {
         // No half-written message: every visible message has its full content and recipients.
         const visible = await queue.list({ limit: 100_000 });

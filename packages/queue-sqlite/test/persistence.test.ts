@@ -93,3 +93,90 @@ describe('sqlite persistence', () => {
     expect(() => createSqliteQueue({} as never)).toThrow(TypeError);
   });
 });
+
+describe('sqlite staged content shared by processes', () => {
+  async function* slowContent(gate: Promise<void>, staged: () => void) {
+    for (let i = 0; i < 8; i++) yield new Uint8Array(64 * 1024).fill(i);
+    staged();
+    await gate;
+    for (let i = 8; i < 16; i++) yield new Uint8Array(64 * 1024).fill(i);
+  }
+
+  it('opening a second handle does not remove an enqueue another handle is still streaming', async () => {
+    const path = tempPath();
+    const clock = createManualClock();
+    const writer = createSqliteQueue({
+      path,
+      now: clock.now,
+      chunkSize: 64 * 1024,
+      inlineContentBytes: 128 * 1024,
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let staged!: () => void;
+    const stagedOnce = new Promise<void>((resolve) => {
+      staged = resolve;
+    });
+    const pending = writer.enqueue({
+      envelope: { reversePath: '', recipients: [{ address: 'a@example.com' }] },
+      content: slowContent(gate, staged),
+    });
+    await stagedOnce;
+    clock.advance(10 * 60_000); // an SMTP client may pause this long (RFC 5321 §4.5.3.2.6)
+    const operator = createSqliteQueue({ path, now: clock.now });
+    expect(await operator.list()).toEqual([]); // not visible before its commit
+    await operator.close();
+    release();
+    const id = await pending;
+    let size = 0;
+    let index = 0;
+    for await (const chunk of writer.readContent(id)) {
+      expect(chunk.every((b) => b === index)).toBe(true);
+      size += chunk.length;
+      index++;
+    }
+    expect(size).toBe(16 * 64 * 1024);
+    await writer.close();
+  });
+
+  it('staging abandoned for longer than abandonedEnqueueMs is removed, and its enqueue then fails instead of committing half', async () => {
+    const path = tempPath();
+    const clock = createManualClock();
+    const writer = createSqliteQueue({
+      path,
+      now: clock.now,
+      chunkSize: 64 * 1024,
+      inlineContentBytes: 128 * 1024,
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let staged!: () => void;
+    const stagedOnce = new Promise<void>((resolve) => {
+      staged = resolve;
+    });
+    const pending = writer.enqueue({
+      envelope: { reversePath: '', recipients: [{ address: 'a@example.com' }] },
+      content: slowContent(gate, staged),
+    });
+    await stagedOnce;
+    clock.advance(2 * 3_600_000);
+    await createSqliteQueue({ path, now: clock.now }).close(); // its open removes the abandoned staging
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM chunks').pluck().get()).toBe(0);
+    db.close();
+    release();
+    let error: unknown;
+    try {
+      await pending;
+    } catch (e) {
+      error = e;
+    }
+    expect(isQueueError(error, 'ERR_SMTP_QUEUE_STORAGE')).toBe(true);
+    expect(await writer.list()).toEqual([]);
+    await writer.close();
+  });
+});
