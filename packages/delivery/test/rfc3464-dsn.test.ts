@@ -209,6 +209,23 @@ describe('RFC 3464 delivery status notifications', () => {
     expect(parsed?.recipients[0]?.diagnosticCode?.text).toBe('550 5.7.1 very long text continued');
   });
 
+  it('an ORCPT that looks bracketed survives the round trip', async () => {
+    const text = await collect(
+      formatDsn({
+        ...base,
+        recipients: [
+          {
+            finalRecipient: 'a@b.example',
+            originalRecipient: { type: 'rfc822', address: '<>' },
+            action: 'failed',
+            status: '5.0.0',
+          },
+        ],
+      }),
+    );
+    expect(parseDsn(text)?.recipients[0]?.originalRecipient).toEqual({ type: 'rfc822', address: '<>' });
+  });
+
   it('round-trips arbitrary recipients and diagnostics (fast-check)', async () => {
     const local = fc.stringMatching(/^[a-z0-9.+_-]{1,20}$/);
     const diag = fc.stringMatching(/^[ -~]{0,300}$/).map((s) => s.replace(/ +/g, ' ').trim());

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { AddressOrder, Resolver } from '@smtpkit/dns';
 import {
   type ClaimedGroup,
@@ -176,6 +177,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   };
 
   const controller = new AbortController();
+  // Every in-flight delivery (p-retry, the client, the lease keeper) listens on this one signal.
+  setMaxListeners(Math.max(100, concurrency * 10), controller.signal);
   options.signal?.addEventListener('abort', () => controller.abort(options.signal?.reason), { once: true });
   let running = false;
   let loop: Promise<void> | undefined;

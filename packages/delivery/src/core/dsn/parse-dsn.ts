@@ -76,8 +76,9 @@ function typedText(value: string | undefined): TypedText | undefined {
 function typedAddress(value: string | undefined, xtext: boolean): TypedAddress | undefined {
   const t = typedText(value);
   if (!t) return undefined;
-  // Some MTAs write the address in angle brackets; RFC 3464 §2.3.2 does not, so strip them.
-  const address = t.text.replace(/^<(.*)>$/, '$1');
+  // Some MTAs write Final-Recipient in angle brackets; RFC 3464 §2.3.2 does not, so strip them.
+  // An xtext ORCPT value is taken as written ('<' and '>' are plain xtext characters).
+  const address = xtext ? t.text : t.text.replace(/^<(.*)>$/, '$1');
   return { type: t.type === 'unknown' ? 'rfc822' : t.type, address: xtext ? decodeXtext(address) : address };
 }
 

@@ -1,0 +1,233 @@
+/**
+ * End-to-end delivery: 4 KiB messages enqueued and delivered to Postfix `smtp-sink` through MX
+ * resolution on loopback (our DNS server from @smtpkit/testing), msgs/s, beside Postfix itself
+ * relaying the same stream from `smtp-source` to `smtp-sink` (a throw-away Postfix instance on
+ * 127.0.0.1 whose relayhost is the sink). Both queues are durable: Postfix fsyncs each queue
+ * file before its 250; ours is SQLite with `synchronous=FULL` (every commit synced, group commit).
+ * The sink runs with `-M N` and exits after N messages: that is the end of each timing.
+ *
+ * Run: `npx tsx bench/delivery.bench.ts` (or `npm run bench -- delivery`). Needs root for Postfix
+ * (it is skipped, with a line saying so, when it cannot run). PostgreSQL: see the hook below.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDeliveryWorker } from '@smtpkit/delivery';
+import { createNodeResolver } from '@smtpkit/dns';
+import { createMemoryQueue, type Queue } from '@smtpkit/queue';
+import { createSqliteQueue } from '@smtpkit/queue-sqlite';
+import { startDnsServer } from '@smtpkit/testing';
+
+const N = Number(process.env.BENCH_MESSAGES ?? 2000);
+const SESSIONS = 20;
+const SINK = '/usr/sbin/smtp-sink';
+const SOURCE = '/usr/sbin/smtp-source';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(true)); // in use: someone listens
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** A sink that exits after `count` messages; resolves the exit time. */
+function startSink(port: number, count: number): { child: ChildProcess; done: Promise<number> } {
+  const child = spawn(SINK, ['-u', 'nobody', '-M', String(count), `127.0.0.1:${port}`, '256'], {
+    stdio: 'ignore',
+  });
+  const done = new Promise<number>((resolve) => child.once('exit', () => resolve(performance.now())));
+  return { child, done };
+}
+
+const message = (i: number): Uint8Array => {
+  const head = `From: bench@source.example\r\nTo: x@bench.example\r\nSubject: bench ${i}\r\nMessage-ID: <${i}.${Date.now()}@source.example>\r\n\r\n`;
+  const line = 'The quick brown fox jumps over the lazy dog. 0123456789 abcdefghij\r\n';
+  let body = '';
+  while (head.length + body.length + line.length <= 4096) body += line;
+  return new TextEncoder().encode(head + body);
+};
+
+async function ours(name: string, open: () => { queue: Queue; cleanup: () => void }): Promise<number> {
+  const port = await freePort();
+  const sink = startSink(port, N);
+  await waitPort(port);
+  const dns = await startDnsServer({
+    zone: {
+      'bench.example': { mx: [{ priority: 10, exchange: 'mx.bench.example' }] },
+      'mx.bench.example': { a: ['127.0.0.1'] },
+    },
+  });
+  const { queue, cleanup } = open();
+  const worker = createDeliveryWorker({
+    queue,
+    resolver: createNodeResolver({ servers: [dns.address] }),
+    heloName: 'bench.test',
+    port,
+    allowPrivateAddresses: true,
+    concurrency: SESSIONS,
+    perDomainConcurrency: SESSIONS,
+    pollIntervalMs: 50,
+    dsn: false,
+  });
+  const started = performance.now();
+  worker.start();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: SESSIONS }, async () => {
+      while (next < N) {
+        const i = next++;
+        await queue.enqueue({
+          envelope: { reversePath: 'bench@source.example', recipients: [{ address: `u${i}@bench.example` }] },
+          content: message(i),
+        });
+      }
+    }),
+  );
+  const ended = await sink.done;
+  await worker.stop({ deadlineMs: 5000 });
+  await queue.close();
+  await dns.close();
+  cleanup();
+  const rate = N / ((ended - started) / 1000);
+  console.log(`${name.padEnd(44)} ${rate.toFixed(0).padStart(6)} msgs/s  (${N} × 4 KiB)`);
+  return rate;
+}
+
+async function postfix(): Promise<number | undefined> {
+  if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/postfix')) {
+    console.log('postfix relay: skipped (needs root and Debian postfix)');
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'smtpkit-bench-postfix-'));
+  chmodSync(dir, 0o755);
+  const conf = join(dir, 'conf');
+  for (const d of ['conf', 'queue', 'data']) mkdirSync(join(dir, d));
+  execFileSync('chown', ['postfix:postfix', join(dir, 'data')]);
+  const listen = await freePort();
+  const sinkPort = await freePort();
+  writeFileSync(
+    join(conf, 'main.cf'),
+    `compatibility_level = 3.6
+queue_directory = ${dir}/queue
+data_directory = ${dir}/data
+maillog_file = ${dir}/maillog
+maillog_file_prefixes = ${dir}
+myhostname = postfix.bench.invalid
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+mydestination =
+relay_domains =
+local_recipient_maps =
+alias_maps =
+alias_database =
+smtpd_relay_restrictions = permit_mynetworks, reject
+relayhost = [127.0.0.1]:${sinkPort}
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+smtpd_client_connection_rate_limit = 0
+default_destination_concurrency_limit = ${SESSIONS}
+`,
+  );
+  writeFileSync(
+    join(conf, 'master.cf'),
+    `127.0.0.1:${listen} inet n - n - - smtpd
+pickup fifo n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr unix n - n 300 1 qmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+verify unix - - n - 1 verify
+flush unix n - n 1000? 0 flush
+proxymap unix - - n - - proxymap
+smtp unix - - n - - smtp
+relay unix - - n - - smtp
+showq unix n - n - - showq
+error unix - - n - - error
+retry unix - - n - - error
+discard unix - - n - - discard
+anvil unix - - n - 1 anvil
+scache unix - - n - 1 scache
+postlog unix-dgram n - n - 1 postlogd
+`,
+  );
+  const sink = startSink(sinkPort, N);
+  try {
+    execFileSync('postfix', ['-c', conf, 'start'], { stdio: 'ignore' });
+    await waitPort(listen);
+    await waitPort(sinkPort);
+    const started = performance.now();
+    execFileSync(SOURCE, [
+      '-m',
+      String(N),
+      '-s',
+      String(SESSIONS),
+      '-l',
+      '4096',
+      '-f',
+      'bench@source.example',
+      '-t',
+      'x@bench.example',
+      `127.0.0.1:${listen}`,
+    ]);
+    const ended = await sink.done;
+    const rate = N / ((ended - started) / 1000);
+    console.log(
+      `${'Postfix relay (smtp-source → postfix → sink)'.padEnd(44)} ${rate.toFixed(0).padStart(6)} msgs/s  (${N} × 4 KiB)`,
+    );
+    return rate;
+  } finally {
+    sink.child.kill();
+    try {
+      execFileSync('postfix', ['-c', conf, 'stop'], { stdio: 'ignore' });
+    } catch {
+      // already stopped
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'smtpkit-bench-delivery-'));
+console.log(
+  `delivery end to end: ${N} messages of 4 KiB, ${SESSIONS} sessions, loopback, MX via our DNS server\n`,
+);
+const pf = await postfix();
+const sqlite = await ours('smtpkit sqlite FULL (durable) → sink', () => {
+  const path = join(tmp, `q-${Date.now()}.db`);
+  return {
+    queue: createSqliteQueue({ path, synchronous: 'FULL' }),
+    cleanup: () => rmSync(path, { force: true }),
+  };
+});
+const memory = await ours('smtpkit memory queue (not durable) → sink', () => ({
+  queue: createMemoryQueue(),
+  cleanup: () => {},
+}));
+// PostgreSQL hook: when @smtpkit/queue-postgres exports its factory, add
+//   await ours('smtpkit postgres → sink', () => ({ queue: createPostgresQueue({...}), cleanup }))
+rmSync(tmp, { recursive: true, force: true });
+if (pf !== undefined) {
+  console.log(`\nratio sqlite/postfix: ${(sqlite / pf).toFixed(2)}× (target ≥ 0.5×)`);
+  console.log(`ratio memory/postfix: ${(memory / pf).toFixed(2)}×`);
+}
