@@ -584,6 +584,57 @@ export function runQueueContract(
         expect(result?.status).toBe('applied');
       });
 
+      it('one record call may span messages and groups; results come back in order', async () => {
+        const a = await queue.enqueue(input(['a@one.example', 'b@two.example']));
+        const b = await queue.enqueue(input(['c@one.example']));
+        const groups = await queue.claim({ limit: 10, leaseMs: minute, workerId: 'w' });
+        expect(groups).toHaveLength(3);
+        const results = await queue.record(
+          groups.flatMap((g) =>
+            g.recipients.map((r) => ({
+              messageId: g.messageId,
+              index: r.index,
+              leaseToken: g.leaseToken,
+              outcome: { kind: 'delivered' } as const,
+            })),
+          ),
+        );
+        expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+        expect(results.filter((r) => r.messageDone)).toHaveLength(2);
+        expect((await queue.stats()).messages).toBe(0);
+        expect(
+          events
+            .filter((e) => e.type === 'done')
+            .map((e) => e.messageId)
+            .sort(),
+        ).toEqual([a, b].sort());
+      });
+
+      it('a lease on recipients that are all final cannot be extended', async () => {
+        const { id, token } = await claimOne();
+        await queue.enqueue(input(['keep@example.com'])); // the queue is not empty
+        await queue.record([
+          { messageId: id, index: 0, leaseToken: token, outcome: { kind: 'failed', reason: 'no' } },
+        ]);
+        expect(await queue.extendLease({ leaseToken: token, leaseMs: minute })).toBeNull();
+      });
+
+      it('outcomes for a message held or deleted while leased: held still records, deleted is not-found', async () => {
+        const id = await queue.enqueue(input(['a@example.com', 'b@example.com']));
+        const [group] = await queue.claim({ limit: 10, leaseMs: minute, workerId: 'w' });
+        await queue.hold(id);
+        const [held] = await queue.record([
+          { messageId: id, index: 0, leaseToken: group!.leaseToken, outcome: { kind: 'delivered' } },
+        ]);
+        expect(held?.status).toBe('applied');
+        await queue.delete(id);
+        expect(
+          await queue.record([
+            { messageId: id, index: 1, leaseToken: group!.leaseToken, outcome: { kind: 'delivered' } },
+          ]),
+        ).toEqual([{ status: 'not-found', messageDone: false }]);
+      });
+
       it('rejects malformed outcome records as caller bugs', async () => {
         const { id, token } = await claimOne();
         const bad = {
@@ -741,6 +792,12 @@ export function runQueueContract(
           held: false,
           nextAttemptAt: clock.now() - 10 * minute,
         });
+      });
+
+      it('list returns at most 100 by default', async () => {
+        await Promise.all(Array.from({ length: 120 }, (_, i) => queue.enqueue(input([`r${i}@example.com`]))));
+        expect(await queue.list()).toHaveLength(100);
+        expect(await queue.list({ offset: 100 })).toHaveLength(20);
       });
 
       it('stats count messages by state and recipients by status, with the oldest age', async () => {
