@@ -4,7 +4,7 @@
  * every SMTP-smuggling variant (`\n.\n`, `\r.\r`, `\r\n.\n`, `\n.\r\n`, ...) ends nothing.
  */
 import { concat } from './bytes';
-import { CrLfScanner } from './line-scan';
+import { skipText, wordView } from './line-scan';
 import type { Reply } from './reply';
 
 /** What to do with a bare CR or LF inside message data. */
@@ -68,15 +68,23 @@ const DOT_CR_HELD = 5; // "." CR at a real line start, held back: LF next ends t
 const SOFT_DOT_HELD = 6; // "." at a soft line start, held back
 type State = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 
-const CR_BYTES = Uint8Array.of(CR);
-const CRLF_BYTES = Uint8Array.of(CR, LF);
-const DOT_BYTES = Uint8Array.of(DOT);
+// Output is recorded as ranges of the current chunk [start, end), or one of these inserted
+// sequences (a held CR from the previous chunk, a CRLF replacing a bare CR/LF, a kept ".").
+const INSERT_CR = -1;
+const INSERT_CRLF = -2;
+const INSERT_DOT = -3;
+const INSERTS: Readonly<Record<number, Uint8Array>> = {
+  [INSERT_CR]: Uint8Array.of(CR),
+  [INSERT_CRLF]: Uint8Array.of(CR, LF),
+  [INSERT_DOT]: Uint8Array.of(DOT),
+};
 
 /**
  * Decodes the message data a client sends after `354`. Feed bytes, then call `next()` until
  * it returns `undefined`. After the `end` item, bytes after the terminator (pipelined
  * commands) are in {@link DataDecoder.takeBuffered}. Any split of the input gives the same
- * octets and the same end.
+ * octets and the same end. Nothing is buffered beyond the returned items: at most a CR or
+ * "." CR is held back as state.
  *
  * Unstuffing (RFC 5321 §4.5.2): a line starting with "." loses that ".". A lone "." line that
  * ends with a bare CR or LF is not a terminator and is kept as content.
@@ -101,8 +109,9 @@ export class DataDecoder {
   #rest: Uint8Array = EMPTY;
   #items: DataDecoderItem[] = [];
   #head = 0;
-  // Output pieces of the chunk being processed.
-  #pieces: Uint8Array[] = [];
+  // Output of the chunk being processed: [start, end) pairs, or [INSERT_*, 0].
+  #ranges: number[] = [];
+  #inserts = false;
 
   /** @param options - Bare line ending policy and size limit. */
   constructor(options: DataDecoderOptions = {}) {
@@ -127,7 +136,7 @@ export class DataDecoder {
     }
     if (chunk.length === 0) return;
     const end = this.#process(chunk);
-    this.#flush();
+    this.#flush(chunk);
     if (end >= 0) {
       this.#ended = true;
       this.#rest = chunk.subarray(end);
@@ -144,9 +153,7 @@ export class DataDecoder {
       }
       return undefined;
     }
-    const item = this.#items[this.#head]!;
-    this.#items[this.#head++] = undefined as unknown as DataDecoderItem;
-    return item;
+    return this.#items[this.#head++];
   }
 
   /** Remove and return buffered bytes after the terminator (empty before the end). */
@@ -182,77 +189,115 @@ export class DataDecoder {
     return { ok: true, size };
   }
 
-  /** Queue one output piece, counting it against the size limit. */
-  #emit(piece: Uint8Array): void {
-    if (piece.length === 0) return;
-    this.#size += piece.length;
+  /** Record octets [start, end) of the chunk as output, counting them against the limit. */
+  #emit(start: number, end: number): void {
+    if (end <= start) return;
+    this.#size += end - start;
     if (this.#size > this.#maxSize) this.#tooLarge = true;
     if (this.#bare || this.#tooLarge) return;
-    this.#pieces.push(piece);
+    this.#ranges.push(start, end);
+  }
+
+  /** Record an inserted sequence as output. */
+  #insert(kind: number): void {
+    this.#size += INSERTS[kind]!.length;
+    if (this.#size > this.#maxSize) this.#tooLarge = true;
+    if (this.#bare || this.#tooLarge) return;
+    this.#ranges.push(kind, 0);
+    this.#inserts = true;
   }
 
   /** A bare CR or LF: note it; under 'normalize' it becomes CRLF. */
   #bareLineEnding(): void {
-    if (this.#normalize) this.#emit(CRLF_BYTES);
+    if (this.#normalize) this.#insert(INSERT_CRLF);
     else this.#bare = true;
   }
 
-  /** Turn this chunk's pieces into one data item (zero-copy when there is one piece). */
-  #flush(): void {
-    const pieces = this.#pieces;
-    if (pieces.length === 0) return;
+  /** Turn this chunk's output into one data item: zero-copy for one range, else one copy. */
+  #flush(chunk: Uint8Array): void {
+    const ranges = this.#ranges;
+    const n = ranges.length;
+    if (n === 0) return;
     let data: Uint8Array;
-    if (pieces.length === 1) {
-      data = pieces[0]!;
+    if (n === 2 && ranges[0]! >= 0) {
+      data = chunk.subarray(ranges[0]!, ranges[1]!);
+    } else if (!this.#inserts) {
+      // Only deletions (unstuffed dots): copy the chunk once and close the gaps in place.
+      // Copy explicitly: Buffer#slice would return a view and the gaps would be closed in the caller's chunk.
+      const base = ranges[0]!;
+      data = new Uint8Array(ranges[n - 1]! - base);
+      data.set(chunk.subarray(base, ranges[n - 1]!));
+      let at = ranges[1]! - base;
+      for (let k = 2; k < n; k += 2) {
+        const start = ranges[k]!;
+        const end = ranges[k + 1]!;
+        data.copyWithin(at, start - base, end - base);
+        at += end - start;
+      }
+      data = data.subarray(0, at);
     } else {
       let total = 0;
-      for (const p of pieces) total += p.length;
+      for (let k = 0; k < n; k += 2)
+        total += ranges[k]! < 0 ? INSERTS[ranges[k]!]!.length : ranges[k + 1]! - ranges[k]!;
       data = new Uint8Array(total);
       let at = 0;
-      for (const p of pieces) {
-        data.set(p, at);
-        at += p.length;
+      for (let k = 0; k < n; k += 2) {
+        const piece = ranges[k]! < 0 ? INSERTS[ranges[k]!]! : chunk.subarray(ranges[k]!, ranges[k + 1]!);
+        data.set(piece, at);
+        at += piece.length;
       }
     }
-    this.#pieces = [];
+    this.#ranges = [];
+    this.#inserts = false;
     this.#items.push({ type: 'data', data });
   }
 
   /**
    * Run the state machine over one chunk. Returns the index just past the terminator, or -1.
-   * Octets copied through unchanged are emitted as subarrays of `chunk` (from `seg`).
+   * Octets passed through unchanged are recorded as ranges of `chunk` starting at `seg`.
    */
   #process(chunk: Uint8Array): number {
     const len = chunk.length;
-    const scanner = new CrLfScanner(chunk);
+    const words = wordView(chunk);
     let state = this.#state;
     let seg = 0; // start of the current run of octets passed through unchanged
     let i = 0;
     while (i < len) {
       switch (state) {
         case MID: {
-          const q = scanner.find(i);
-          if (q === -1) {
+          // The common path: skip text and ordinary CRLFs in bulk.
+          const skipped = skipText(chunk, words, i);
+          const q = skipped >>> 1;
+          if (skipped & 1) {
+            // q is a line start after a CRLF: a "." there, or the end of the chunk.
+            if (q + 1 < len) {
+              const c = chunk[q + 1];
+              if (c !== CR && c !== LF) {
+                // The usual stuffed line: drop the "." (RFC 5321 §4.5.2) and keep scanning.
+                this.#emit(seg, q);
+                seg = q + 1;
+                i = q + 1;
+                break;
+              }
+            }
+            i = q;
+            state = START;
+            break;
+          }
+          if (q === len) {
             i = len;
             break;
           }
-          if (chunk[q] === CR) {
-            if (q + 1 === len) {
-              // CR at the end of the chunk: hold it until the next octet arrives.
-              this.#emit(chunk.subarray(seg, q));
-              seg = len;
-              i = len;
-              state = HELD_CR;
-              break;
-            }
-            if (chunk[q + 1] === LF) {
-              i = q + 2;
-              state = START;
-              break;
-            }
+          if (chunk[q] === CR && q + 1 === len) {
+            // CR at the end of the chunk: hold it until the next octet arrives.
+            this.#emit(seg, q);
+            seg = len;
+            i = len;
+            state = HELD_CR;
+            break;
           }
           // A bare CR (not followed by LF) or a bare LF.
-          this.#emit(chunk.subarray(seg, q));
+          this.#emit(seg, q);
           this.#bareLineEnding();
           seg = q + 1;
           i = q + 1;
@@ -261,7 +306,7 @@ export class DataDecoder {
         }
         case START:
           if (chunk[i] === DOT) {
-            this.#emit(chunk.subarray(seg, i));
+            this.#emit(seg, i);
             i++;
             seg = i;
             state = DOT_HELD;
@@ -271,7 +316,7 @@ export class DataDecoder {
           break;
         case SOFT_START:
           if (chunk[i] === DOT) {
-            this.#emit(chunk.subarray(seg, i));
+            this.#emit(seg, i);
             i++;
             seg = i;
             state = SOFT_DOT_HELD;
@@ -282,7 +327,7 @@ export class DataDecoder {
         case HELD_CR:
           // The held CR comes from the previous chunk (seg is 0 here).
           if (chunk[i] === LF) {
-            this.#emit(CR_BYTES);
+            this.#insert(INSERT_CR);
             i++;
             state = START;
           } else {
@@ -298,7 +343,7 @@ export class DataDecoder {
             state = DOT_CR_HELD;
           } else if (c === LF) {
             // "." then a bare LF: not a terminator; the lone "." stays content.
-            this.#emit(DOT_BYTES);
+            this.#insert(INSERT_DOT);
             this.#bareLineEnding();
             i++;
             seg = i;
@@ -315,7 +360,7 @@ export class DataDecoder {
             return i + 1;
           }
           // "." then a bare CR: not a terminator either.
-          this.#emit(DOT_BYTES);
+          this.#insert(INSERT_DOT);
           this.#bareLineEnding();
           seg = i;
           state = SOFT_START;
@@ -323,13 +368,13 @@ export class DataDecoder {
         case SOFT_DOT_HELD: {
           const c = chunk[i];
           // A lone "." line is kept; otherwise the "." was stuffing and is dropped.
-          if (c === CR || c === LF) this.#emit(DOT_BYTES);
+          if (c === CR || c === LF) this.#insert(INSERT_DOT);
           state = MID;
           break;
         }
       }
     }
-    if (seg < len) this.#emit(chunk.subarray(seg, len));
+    this.#emit(seg, len);
     this.#state = state;
     return -1;
   }

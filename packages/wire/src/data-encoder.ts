@@ -4,7 +4,7 @@
  */
 import { concatAll } from './bytes';
 import { SmtpError } from './errors';
-import { CrLfScanner } from './line-scan';
+import { skipText, wordView } from './line-scan';
 
 /** Options for {@link DataEncoder} and {@link encodeData}. */
 export interface DataEncoderOptions {
@@ -65,7 +65,7 @@ export class DataEncoder {
     const len = chunk.length;
     if (len === 0) return EMPTY;
     const pieces: Uint8Array[] = [];
-    const scanner = new CrLfScanner(chunk);
+    const view = wordView(chunk);
     let state = this.#state;
     let seg = 0;
     let i = 0;
@@ -93,21 +93,21 @@ export class DataEncoder {
         state = START;
         continue;
       }
-      const q = scanner.find(i);
-      if (q === -1) break;
-      if (chunk[q] === CR) {
-        if (q + 1 === len) {
-          if (q > seg) pieces.push(chunk.subarray(seg, q));
-          seg = len;
-          state = HELD_CR;
-          break;
-        }
-        if (chunk[q + 1] === LF) {
-          i = q + 2;
-          state = START;
-          continue;
-        }
+      const skipped = skipText(chunk, view, i);
+      const q = skipped >>> 1;
+      if (skipped & 1) {
+        i = q;
+        state = START;
+        continue;
       }
+      if (q === len) break;
+      if (chunk[q] === CR && q + 1 === len) {
+        if (q > seg) pieces.push(chunk.subarray(seg, q));
+        seg = len;
+        state = HELD_CR;
+        break;
+      }
+      // A bare CR or LF.
       this.#bare();
       if (q > seg) pieces.push(chunk.subarray(seg, q));
       pieces.push(CRLF_BYTES);

@@ -1,71 +1,91 @@
-// Internal: find the next CR or LF in a byte array fast. A per-byte JS loop runs at a few
-// hundred MB/s and Uint8Array#indexOf costs a native call per hit (one CR and one LF per
-// ~80-octet line), so this tests four octets at a time on an aligned Uint32Array view
-// ("has a zero byte" bit trick on x ^ 0x0a0a0a0a and x ^ 0x0d0d0d0d) and only looks at single
+// Internal: skip ordinary text fast. A per-byte JS loop runs at a few hundred MB/s and
+// Uint8Array#indexOf costs a native call per hit (a CR and an LF every ~80 octets), so this
+// tests four octets at a time on an aligned Int32Array view with the "has a byte less than
+// n" bit trick (any octet < 0x0E: CR, LF and a few rare controls) and only looks at single
 // octets in a word that has a hit.
 
 const CR = 0x0d;
 const LF = 0x0a;
+const DOT = 0x2e;
 
-/** A scanner bound to one chunk: the chunk and its aligned 32-bit view. */
-export class CrLfScanner {
-  readonly bytes: Uint8Array;
-  readonly #words: Uint32Array;
-  /** Chunk index of the first octet covered by `#words`. */
-  readonly #wordStart: number;
-  /** Chunk index one past the last octet covered by `#words`. */
-  readonly #wordEnd: number;
+/** The aligned 32-bit view of a chunk: `words[k]` covers octets `start + 4k .. start + 4k + 3`. */
+export interface WordView {
+  readonly words: Int32Array;
+  readonly start: number;
+}
 
-  constructor(bytes: Uint8Array) {
-    this.bytes = bytes;
-    const base = bytes.byteOffset;
-    const alignedAbs = (base + 3) & ~3;
-    const head = Math.min(alignedAbs - base, bytes.length);
-    const count = (bytes.length - head) >> 2;
-    // A chunk too short to hold an aligned word gets no view (the octet loops cover it).
-    this.#words = count > 0 ? new Uint32Array(bytes.buffer, base + head, count) : new Uint32Array(0);
-    this.#wordStart = head;
-    this.#wordEnd = head + count * 4;
-  }
-
-  /** Index of the first CR or LF at or after `from`, or -1. */
-  find(from: number): number {
-    const bytes = this.bytes;
-    const end = bytes.length;
-    let i = from;
-    // Octets before the aligned words (or all of them for a short chunk).
-    const headEnd = Math.min(this.#wordStart, end);
-    for (; i < headEnd; i++) {
-      const c = bytes[i]!;
-      if (c === CR || c === LF) return i;
-    }
-    if (i < this.#wordEnd) {
-      const words = this.#words;
-      const wordStart = this.#wordStart;
-      // Resume mid-word: check the rest of the current word octet by octet.
-      let w = (i - wordStart) >> 2;
-      const inWord = (i - wordStart) & 3;
-      if (inWord !== 0) {
-        const stop = wordStart + (w + 1) * 4;
-        for (; i < stop; i++) {
-          const c = bytes[i]!;
-          if (c === CR || c === LF) return i;
+/**
+ * From `from` (inside a line), skip octets and CRLF pairs whose next octet is not ".".
+ * Returns `2 * q + 1` if `q` is a line start that needs a look (a "." after CRLF, or the
+ * end of the chunk right after a CRLF), or `2 * q` if `q` is a CR or LF that is not an
+ * ordinary CRLF (bare, or a CR at the very end), or the chunk length.
+ */
+export function skipText(bytes: Uint8Array, view: WordView, from: number): number {
+  const len = bytes.length;
+  const words = view.words;
+  const wordStart = view.start;
+  const wordEnd = wordStart + words.length * 4;
+  let p = from;
+  for (;;) {
+    // Find the next octet < 0x0E at or after p.
+    let q = -1;
+    if (p < wordStart || p >= wordEnd) {
+      const stop = p < wordStart ? Math.min(wordStart, len) : len;
+      for (; p < stop; p++) {
+        if (bytes[p]! < 0x0e) {
+          q = p;
+          break;
         }
-        w++;
       }
-      const wordCount = words.length;
-      for (; w < wordCount; w++) {
-        const x = words[w]!;
-        const a = x ^ 0x0a0a0a0a;
-        const b = x ^ 0x0d0d0d0d;
-        if ((((a - 0x01010101) & ~a) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+    } else {
+      // Finish the current word octet by octet, then whole words.
+      const rel = p - wordStart;
+      const wordEndOfP = p + ((4 - (rel & 3)) & 3);
+      for (; p < wordEndOfP; p++) {
+        if (bytes[p]! < 0x0e) {
+          q = p;
+          break;
+        }
       }
-      i = wordStart + w * 4;
+      if (q === -1) {
+        let w = (p - wordStart) >> 2;
+        const count = words.length;
+        for (; w < count; w++) {
+          const x = words[w]!;
+          if (((x - 0x0e0e0e0e) & ~x & 0x80808080) !== 0) break;
+        }
+        p = wordStart + w * 4;
+        const stop = w < count ? p + 4 : len;
+        for (; p < stop; p++) {
+          if (bytes[p]! < 0x0e) {
+            q = p;
+            break;
+          }
+        }
+      }
     }
-    for (; i < end; i++) {
-      const c = bytes[i]!;
-      if (c === CR || c === LF) return i;
+    if (q === -1) {
+      if (p >= len) return len * 2;
+      continue;
     }
-    return -1;
+    const c = bytes[q]!;
+    if (c !== CR && c !== LF) {
+      p = q + 1; // TAB, NUL and friends are just text
+      continue;
+    }
+    if (c === CR && q + 1 < len && bytes[q + 1] === LF) {
+      p = q + 2;
+      if (p === len || bytes[p] === DOT) return p * 2 + 1;
+      continue;
+    }
+    return q * 2;
   }
+}
+
+/** The aligned Int32Array view of the middle of `bytes` (empty for a very short chunk). */
+export function wordView(bytes: Uint8Array): WordView {
+  const base = bytes.byteOffset;
+  const start = Math.min(((base + 3) & ~3) - base, bytes.length);
+  const count = (bytes.length - start) >> 2;
+  return { words: count > 0 ? new Int32Array(bytes.buffer, base + start, count) : new Int32Array(0), start };
 }

@@ -83,6 +83,14 @@ describe('DataDecoder (RFC 5321 §4.1.1.4, §4.5.2)', () => {
     expect(decode([bin('a\nb\r\n.\r\n')]).ends[0]).toMatchObject({ ok: false, reason: 'bare-line-ending' });
   });
 
+  it('never modifies the chunks it is fed (Buffer#slice is a view, not a copy)', () => {
+    const original = '..a\r\n..b\r\nc\r\n.\r\n';
+    const chunk = Buffer.from(original, 'latin1');
+    expect(decode([chunk]).content).toBe('.a\r\n.b\r\nc\r\n');
+    expect(chunk.toString('latin1')).toBe(original);
+    expect(decode([chunk]).content).toBe('.a\r\n.b\r\nc\r\n');
+  });
+
   it('large chunks pass through without copying when nothing needs unstuffing', () => {
     const chunk = bin('plain line of text\r\n'.repeat(1000));
     const decoder = new DataDecoder();
