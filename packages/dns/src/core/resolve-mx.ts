@@ -27,7 +27,9 @@ export interface ResolveMxOptions {
 
 /** One address of an MX host, in the order to try. */
 export interface MxAddress {
+  /** The address text as the resolver gave it (`192.0.2.1`, `2001:db8::1`). */
   readonly address: string;
+  /** IP version, for choosing the socket family. */
   readonly family: 4 | 6;
   /** Seconds, where the resolver knows it. */
   readonly ttl?: number;
@@ -37,7 +39,9 @@ export interface MxAddress {
 export interface MxHost {
   /** The MX target as published (A-label, lower case), or the domain itself for an implicit MX. */
   readonly exchange: string;
+  /** The MX preference (0 for an implicit MX or an address literal). */
   readonly priority: number;
+  /** At least one address, in the order to try (see `addressOrder`). */
   readonly addresses: readonly MxAddress[];
 }
 
@@ -60,9 +64,13 @@ export type MxSkipReason =
 
 /** A target that was not used, and why (for logs and DSN diagnostics). */
 export interface MxSkipped {
+  /** The MX target (`.` for a null-MX entry). */
   readonly exchange: string;
+  /** Its MX preference. */
   readonly priority: number;
+  /** Why it was left out. */
   readonly reason: MxSkipReason;
+  /** The resolver's message or the refused addresses, when there is one. */
   readonly detail?: string;
 }
 
