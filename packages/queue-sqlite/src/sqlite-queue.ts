@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_QUEUE_LIFETIME_MS,
   decideOutcome,
   decodeEnvelope,
+  deriveMessageState,
   type EnqueueInput,
   type Envelope,
   type ExtendLeaseRequest,
@@ -601,14 +602,11 @@ class SqliteQueue implements Queue {
         }),
       );
       const held = row.held !== 0;
-      const pending = rows.filter((r) => r.status === 'pending');
-      const state: MessageState = held
-        ? 'held'
-        : pending.some((r) => r.lease_until !== null && r.lease_until > now)
-          ? 'active'
-          : pending.some((r) => r.attempts > 0)
-            ? 'deferred'
-            : 'queued';
+      const state = deriveMessageState(
+        held,
+        rows.map((r) => ({ status: r.status, attempts: r.attempts, leaseUntil: r.lease_until })),
+        now,
+      );
       return {
         id: row.id,
         state,

@@ -59,7 +59,10 @@ export type MessageContent = Uint8Array | AsyncIterable<Uint8Array>;
 
 /** Options every asynchronous queue call accepts. */
 export interface QueueCallOptions {
-  /** Aborting rejects the call with the signal's reason; an aborted enqueue stores nothing. */
+  /**
+   * Aborting rejects the call with the signal's reason. An enqueue aborted while its content is
+   * still streaming stores nothing; once the final commit has begun it completes.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -326,7 +329,11 @@ export interface Queue {
    * never return the same recipient.
    */
   claim(request: ClaimRequest, options?: QueueCallOptions): Promise<ClaimedGroup[]>;
-  /** Extends a lease still held; resolves with the new expiry, or `null` if the lease was lost. */
+  /**
+   * Extends a lease; resolves with the new expiry, or `null` if the lease was lost (its recipients
+   * were claimed again by someone else, or are all final). A lease that ran out but whose
+   * recipients nobody has claimed since can still be extended.
+   */
   extendLease(request: ExtendLeaseRequest, options?: QueueCallOptions): Promise<number | null>;
   /** Records outcomes idempotently, one result per record, in order. */
   record(outcomes: readonly OutcomeRecord[], options?: QueueCallOptions): Promise<RecordResult[]>;

@@ -70,6 +70,15 @@ describe('envelope record encoding', () => {
     }
   });
 
+  it('quoted local parts may hold spaces and brackets (RFC 5321 §4.1.2 qtextSMTP); a bracketed path or C1 control may not', () => {
+    expect(() =>
+      validateEnvelope({ reversePath: '"a b<c>"@example.com', recipients: [{ address: 'b@example.com' }] }),
+    ).not.toThrow();
+    for (const address of ['<b@example.com>', ' b@example.com', 'b@example.com ', 'b\u0085@example.com']) {
+      expect(() => validateEnvelope({ reversePath: '', recipients: [{ address }] })).toThrow(TypeError);
+    }
+  });
+
   it('a damaged or foreign record fails with ERR_SMTP_QUEUE_CORRUPT_RECORD', () => {
     const good = encodeEnvelope({ reversePath: 'a@example.org', recipients: [{ address: 'b@example.com' }] });
     for (const record of [good.slice(0, -1), '{"v":2}', '{"v":1,"reversePath":"a","recipients":[]}', '[]']) {

@@ -15,8 +15,9 @@ import type {
 
 const encoder = new TextEncoder();
 const notifyConditions: readonly DsnNotifyCondition[] = ['SUCCESS', 'FAILURE', 'DELAY'];
-// C0 controls and DEL: a mailbox never contains them (RFC 5321 §4.1.2 atext/qtextSMTP exclude them).
-const controlCharacter = /[\u0000-\u001f\u007f]/;
+// C0 controls, DEL and C1 controls: a mailbox never contains them (RFC 5321 §4.1.2 atext and
+// qtextSMTP exclude them; RFC 6531 §3.3 extends those with UTF-8 text, not controls).
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
 // RFC 5321 §4.5.3.1.3: a path is at most 256 octets including the angle brackets.
 const maxAddressOctets = 254;
 const recordVersion = 1;
@@ -26,10 +27,14 @@ function checkAddress(address: unknown, what: string, allowEmpty: boolean): asse
   if (typeof address !== 'string') throw new TypeError(`${what} must be a string`);
   if (address === '' && allowEmpty) return;
   if (address === '') throw new TypeError(`${what} must not be empty`);
-  if (controlCharacter.test(address))
+  if (controlCharacter.test(address)) {
     throw new TypeError(`${what} contains a control character (CR, LF, NUL, ...)`);
-  if (/[<>\s]/.test(address))
-    throw new TypeError(`${what} must be a bare mailbox without angle brackets or spaces`);
+  }
+  // Spaces and angle brackets are legal inside a quoted local part ("a b"@example.com), so only a
+  // whole path in brackets or surrounding whitespace is refused: those are caller mistakes.
+  if (/^\s|\s$/.test(address) || (address.startsWith('<') && address.endsWith('>'))) {
+    throw new TypeError(`${what} must be a bare mailbox: no angle brackets around it, no surrounding spaces`);
+  }
   if (encoder.encode(address).length > maxAddressOctets) {
     throw new TypeError(`${what} is longer than ${maxAddressOctets} octets (RFC 5321 §4.5.3.1.3)`);
   }
