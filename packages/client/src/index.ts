@@ -47,11 +47,12 @@ export {
 } from './core/sasl/index';
 export { type ClientState, type ClientVerb, COMMAND_TABLE } from './core/states';
 export {
+  type AuthCallOptions,
   type BdatOptions,
   type CallOptions,
   connect,
   type SendMailOptions,
-  SmtpClient,
+  type SmtpClient,
   sendMail,
 } from './node/client';
 export type { ClientEvent, Logger } from './node/events';

@@ -47,6 +47,7 @@ export interface SmtpClientErrorOptions {
  */
 export class SmtpClientError extends SmtpError {
   override readonly name = 'SmtpClientError' as const;
+  /** What failed: see {@link SmtpClientErrorCode}. */
   override readonly code: SmtpClientErrorCode;
   /** Where in the session it happened. */
   readonly phase: SmtpPhase;

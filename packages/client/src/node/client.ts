@@ -2,14 +2,22 @@
  * `connect()` and the {@link SmtpClient} it returns: the session setup (greeting, EHLO with
  * HELO fallback, STARTTLS, AUTH), `sendMail`, the single verbs, and disposal.
  */
-import { type EhloCapabilities, parseEhlo, type Reply, SmtpReplyError } from '@smtpkit/wire';
-import type { Envelope } from '../core/envelope';
+import {
+  DataEncoder,
+  type EhloCapabilities,
+  type MailParameters,
+  parseEhlo,
+  type RcptParameters,
+  type Reply,
+  SmtpReplyError,
+} from '@smtpkit/wire';
+import { type Envelope, toPath as toPathOrThrow } from '../core/envelope';
 import { SmtpClientError } from '../core/errors';
 import type { SmtpPhase } from '../core/phases';
 import type { SendResult, TlsInfo } from '../core/results';
-import type { Credentials } from '../core/sasl/index';
+import type { Credentials, SaslMechanism } from '../core/sasl/index';
 import { abortReason, throwIfAborted, withAbort } from './abort';
-import { type AuthOptions, authenticate } from './auth';
+import { authenticate } from './auth';
 import { Channel } from './channel';
 import { createTracer } from './events';
 import { type ConnectOptions, isValidEhloName, type ResolvedOptions, resolveOptions } from './options';
@@ -33,6 +41,14 @@ export interface BdatOptions extends CallOptions {
   readonly last?: boolean | undefined;
 }
 
+/** Options for {@link SmtpClient.auth}. */
+export interface AuthCallOptions extends CallOptions {
+  /** Force a SASL mechanism instead of the strongest offered. */
+  readonly method?: SaslMechanism | undefined;
+  /** Allow credentials without TLS (overrides the connect-time setting). */
+  readonly allowInsecureAuth?: boolean | undefined;
+}
+
 /**
  * A connected, greeted (and, as configured, TLS-secured and authenticated) SMTP client.
  * Calls on one client run one at a time, in order.
@@ -44,13 +60,54 @@ export interface BdatOptions extends CallOptions {
  * console.log(result.accepted, result.rejected, result.deferred);
  * ```
  */
-export class SmtpClient {
+export interface SmtpClient extends AsyncDisposable {
+  /** The server's 220 greeting. */
+  readonly greeting: Reply;
+  /** What the server announced in its latest EHLO (after TLS: only the post-TLS ones, RFC 3207 §4.2). */
+  readonly capabilities: EhloCapabilities | undefined;
+  /** The TLS state, or `undefined` while plaintext. */
+  readonly tls: TlsInfo | undefined;
+  /** `host:port` of the server. */
+  readonly server: string;
+  /** Whether the connection is gone (closed, failed, or QUIT). */
+  readonly closed: boolean;
+  /**
+   * Sends one message. Resolves with per-recipient results (accepted / rejected /
+   * deferred) — refusals are values, not exceptions. Rejects with SmtpReplyError when MAIL
+   * is refused, SmtpClientError when the connection fails (see `messageMayBeAccepted`).
+   */
+  sendMail(envelope: Envelope, body: MessageBody, options?: SendOptions): Promise<SendResult>;
+  /** `EHLO` (or `LHLO`), falling back to `HELO` on 500/502 (RFC 5321 §4.1.4). Updates {@link SmtpClient.capabilities}. */
+  ehlo(name?: string, options?: CallOptions): Promise<Reply>;
+  /** `STARTTLS` and the TLS handshake, then EHLO again (RFC 3207 §4.2). */
+  startTls(options?: CallOptions): Promise<TlsInfo>;
+  /** `AUTH` with the given (or the connect-time) credentials. Resolves with the 235 reply. */
+  auth(credentials?: Credentials, options?: AuthCallOptions): Promise<Reply>;
+  /** `MAIL FROM:<address>` with wire parameters; rejects with SmtpReplyError on 4yz/5yz. */
+  mail(from: string, params?: MailParameters, options?: CallOptions): Promise<Reply>;
+  /** `RCPT TO:<address>`; rejects with SmtpReplyError on 4yz/5yz. */
+  rcpt(to: string, params?: RcptParameters, options?: CallOptions): Promise<Reply>;
+  /** `DATA`, the dot-stuffed body and the final dot; resolves with the final reply. */
+  data(body: MessageBody, options?: CallOptions): Promise<Reply>;
+  /** One `BDAT` chunk (RFC 3030); rejects with SmtpReplyError on refusal. */
+  bdat(chunk: Uint8Array, options?: BdatOptions): Promise<Reply>;
+  /** `RSET` (RFC 5321 §4.1.1.5). */
+  rset(options?: CallOptions): Promise<Reply>;
+  /** `NOOP` (RFC 5321 §4.1.1.9). */
+  noop(options?: CallOptions): Promise<Reply>;
+  /** `QUIT`, then close; never throws for a peer that just hangs up. */
+  quit(options?: CallOptions): Promise<void>;
+  /** Closes the connection at once, without QUIT. */
+  close(): void;
+}
+
+/** The implementation behind {@link SmtpClient}; internal to the package (the pool uses `sendMailTracked`). */
+export class ClientConnection implements SmtpClient {
   #channel: Channel;
   readonly #options: ResolvedOptions;
   #tail: Promise<unknown> = Promise.resolve();
   #greeting: Reply;
 
-  /** @internal Use {@link connect}. */
   constructor(channel: Channel, options: ResolvedOptions, greeting: Reply) {
     this.#channel = channel;
     this.#options = options;
@@ -82,7 +139,6 @@ export class SmtpClient {
     return this.#channel.closed;
   }
 
-  /** @internal Used by the pool. */
   get lastUsed(): number {
     return this.#channel.lastUsed;
   }
@@ -108,7 +164,7 @@ export class SmtpClient {
     return this.sendMailTracked(envelope, body, options, { bodyStarted: false, endSent: false });
   }
 
-  /** @internal `sendMail` that reports progress (for the pool's retry rule). */
+  /** `sendMail` that reports progress (for the pool's retry rule). */
   sendMailTracked(
     envelope: Envelope,
     body: MessageBody,
@@ -156,7 +212,7 @@ export class SmtpClient {
   }
 
   /** `AUTH` with the given (or the connect-time) credentials. Resolves with the 235 reply. */
-  auth(credentials?: Credentials, options: CallOptions & Omit<AuthOptions, 'signal'> = {}): Promise<Reply> {
+  auth(credentials?: Credentials, options: AuthCallOptions = {}): Promise<Reply> {
     const creds = credentials ?? this.#options.auth;
     if (creds === undefined) throw new TypeError('auth() needs credentials');
     return this.#run(options.signal, () =>
@@ -170,20 +226,12 @@ export class SmtpClient {
   }
 
   /** `MAIL FROM:<address>` with raw wire parameters; rejects with SmtpReplyError on refusal. */
-  mail(
-    from: string,
-    params: import('@smtpkit/wire').MailParameters = {},
-    options: CallOptions = {},
-  ): Promise<Reply> {
+  mail(from: string, params: MailParameters = {}, options: CallOptions = {}): Promise<Reply> {
     return this.#verb('mail', 'MAIL', (s) => s.mail(toPathOrThrow(from, 'from'), params), options);
   }
 
   /** `RCPT TO:<address>`; rejects with SmtpReplyError on refusal. */
-  rcpt(
-    to: string,
-    params: import('@smtpkit/wire').RcptParameters = {},
-    options: CallOptions = {},
-  ): Promise<Reply> {
+  rcpt(to: string, params: RcptParameters = {}, options: CallOptions = {}): Promise<Reply> {
     return this.#verb('rcpt', 'RCPT', (s) => s.rcpt(toPathOrThrow(to, 'to'), params), options);
   }
 
@@ -195,7 +243,6 @@ export class SmtpClient {
     return this.#run(options.signal, async () => {
       const start = await command(this.#channel, (s) => s.data(), 'data');
       if (start.code !== 354) throw new SmtpReplyError(start, { verb: 'DATA' });
-      const { DataEncoder } = await import('@smtpkit/wire');
       const encoder = new DataEncoder();
       const chunks = body instanceof Uint8Array ? [body] : body;
       for await (const chunk of chunks) await this.#channel.writeData(encoder.encode(chunk));
@@ -277,8 +324,6 @@ export class SmtpClient {
   }
 }
 
-import { toPath as toPathOrThrow } from '../core/envelope';
-
 async function hello(channel: Channel, name: string, lmtp: boolean): Promise<Reply> {
   let reply = await command(channel, (s) => s.ehlo(name), 'ehlo');
   // RFC 5321 §4.1.4: a server that does not know EHLO answers 500/502; try HELO (not for LMTP).
@@ -326,7 +371,12 @@ async function startTls(channel: Channel, options: ResolvedOptions, required: bo
  * });
  * ```
  */
-export async function connect(options: ConnectOptions): Promise<SmtpClient> {
+export function connect(options: ConnectOptions): Promise<SmtpClient> {
+  return openConnection(options);
+}
+
+/** {@link connect} returning the implementation (for the pool). */
+export async function openConnection(options: ConnectOptions): Promise<ClientConnection> {
   const resolved = resolveOptions(options);
   const signal = options.signal;
   throwIfAborted(signal);
@@ -370,7 +420,7 @@ export async function connect(options: ConnectOptions): Promise<SmtpClient> {
       });
     }
     channel.lastUsed = performance.now();
-    return new SmtpClient(channel, resolved, opened.greeting);
+    return new ClientConnection(channel, resolved, opened.greeting);
   } catch (error) {
     channel?.destroy();
     if (signal?.aborted) throw abortReason(signal);

@@ -8,7 +8,7 @@ import type { Envelope } from '../core/envelope';
 import { isSmtpClientError } from '../core/errors';
 import type { SendResult } from '../core/results';
 import { abortReason, throwIfAborted } from './abort';
-import { connect, type SmtpClient } from './client';
+import { type ClientConnection, openConnection } from './client';
 import type { ConnectOptions } from './options';
 import type { MessageBody, SendOptions, TransactionProgress } from './transaction';
 
@@ -24,7 +24,7 @@ export interface PoolOptions extends Omit<ConnectOptions, 'signal'> {
 
 /** A pool of connections; see {@link createPool}. */
 export interface SmtpPool {
-  /** Sends one message on a pooled connection (same contract as {@link SmtpClient.sendMail}). */
+  /** Sends one message on a pooled connection (same contract as `SmtpClient.sendMail`). */
   sendMail(envelope: Envelope, body: MessageBody, options?: SendOptions): Promise<SendResult>;
   /** Open connections (busy + idle). */
   readonly size: number;
@@ -37,7 +37,7 @@ export interface SmtpPool {
 }
 
 interface Slot {
-  readonly client: SmtpClient;
+  readonly client: ClientConnection;
   sent: number;
   idleTimer: NodeJS.Timeout | undefined;
 }
@@ -113,7 +113,7 @@ export function createPool(options: PoolOptions): SmtpPool {
   const openSlot = async (signal: AbortSignal | undefined): Promise<Slot> => {
     open += 1;
     try {
-      const client = await connect({ ...options, signal });
+      const client = await openConnection({ ...options, signal });
       return { client, sent: 0, idleTimer: undefined };
     } catch (error) {
       open -= 1;
