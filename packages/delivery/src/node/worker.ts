@@ -465,7 +465,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         const groups = await claimBatch(Math.max(concurrency, 1) * 10);
         if (groups.length === 0) return handled;
         handled += groups.length;
-        await Promise.all(groups.map(track));
+        // At most `concurrency` deliveries at once, as in the background loop.
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: Math.min(concurrency, groups.length) }, async () => {
+            while (next < groups.length) await track(groups[next++]!);
+          }),
+        );
       }
     },
   };
