@@ -15,6 +15,12 @@ export interface QueueContractContext {
   readonly now: () => number;
   /** Registers a cleanup (delete a temp dir, drop a schema) run after the test, after `close()`. */
   readonly onCleanup: (cleanup: () => void | Promise<void>) => void;
+  /**
+   * Names this test's storage (unique per test, `[a-z0-9_]`). With `sharedStorage`, the suite calls
+   * `create` again with the same key and expects a second handle on the same storage (same file,
+   * same schema): map the key to the path or schema name.
+   */
+  readonly storageKey: string;
 }
 
 /** Suite options. */
@@ -23,6 +29,12 @@ export interface QueueContractOptions {
   readonly bigContentBytes?: number;
   /** Timeout for the big-content test. Default 120 000 ms. */
   readonly bigContentTimeoutMs?: number;
+  /**
+   * Set for durable drivers whose handles created with the same `storageKey` share storage: adds
+   * the tests that a reopened handle sees everything committed, and that claims from two handles
+   * (two connections, two pools) never overlap.
+   */
+  readonly sharedStorage?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -97,23 +109,38 @@ export function runQueueContract(
   options: QueueContractOptions = {},
 ): void {
   const bigContentBytes = options.bigContentBytes ?? 64 * 1024 * 1024;
+  let storageCounter = 0;
 
   describe(`queue contract: ${name}`, () => {
     let clock: ManualClock;
     let queue: Queue;
     let cleanups: (() => void | Promise<void>)[];
     let events: QueueEvent[];
+    let storageKey: string;
+    let handles: Queue[];
+    /** Another handle on this test's storage (only with `sharedStorage`). */
+    const open = async (): Promise<Queue> => {
+      const handle = await create({
+        now: clock.now,
+        onCleanup: (cleanup) => cleanups.push(cleanup),
+        storageKey,
+      });
+      handles.push(handle);
+      return handle;
+    };
 
     beforeEach(async () => {
       clock = createManualClock();
       cleanups = [];
-      queue = await create({ now: clock.now, onCleanup: (cleanup) => cleanups.push(cleanup) });
+      handles = [];
+      storageKey = `qc_${process.pid}_${++storageCounter}_${Math.floor(Math.random() * 1e9).toString(36)}`;
+      queue = await open();
       events = [];
       queue.subscribe((event) => events.push(event));
     });
 
     afterEach(async () => {
-      await queue.close();
+      for (const handle of handles) await handle.close();
       for (const cleanup of cleanups.reverse()) await cleanup();
     });
 
@@ -840,6 +867,76 @@ export function runQueueContract(
         expect(seen.map((e) => e.type)).toEqual(['enqueue']);
       });
     });
+
+    // Only drivers with shared storage get these tests (defined, not skipped, for the others).
+    if (options.sharedStorage)
+      describe('shared storage', () => {
+        it('a handle opened later sees everything committed: envelope, content, outcomes, holds, leases', async () => {
+          const id = await queue.enqueue(
+            input(['a@example.com', 'b@example.net'], {
+              envelope: envelope(['a@example.com', 'b@example.net'], { envid: 'E1' }),
+            }),
+          );
+          const held = await queue.enqueue(input(['c@example.com']));
+          await queue.hold(held);
+          const groups = await queue.claim({ limit: 10, leaseMs: minute, workerId: 'first' });
+          const net = groups.find((g) => g.domain === 'example.net')!;
+          await queue.record([
+            {
+              messageId: id,
+              index: 1,
+              leaseToken: net.leaseToken,
+              outcome: { kind: 'deferred', reason: 'busy', nextAttemptAt: clock.now() + 5 * minute },
+            },
+          ]);
+          await queue.close();
+          const later = await open();
+          const info = await later.inspect(id);
+          expect(info.envelope.envid).toBe('E1');
+          expect(info.recipients.map((r) => [r.status, r.attempts, r.lastReason])).toEqual([
+            ['pending', 0, null],
+            ['pending', 1, 'busy'],
+          ]);
+          expect(info.recipients[0]?.lease?.workerId).toBe('first');
+          expect((await later.inspect(held)).held).toBe(true);
+          expect(decoder.decode(await readAll(later.readContent(id)))).toBe('Subject: test\r\n\r\nhello\r\n');
+          expect(await later.claim({ limit: 10, leaseMs: minute, workerId: 'second' })).toEqual([]);
+          clock.advance(5 * minute);
+          expect(
+            recipientKeys(await later.claim({ limit: 10, leaseMs: minute, workerId: 'second' })).sort(),
+          ).toEqual([`${id}#0`, `${id}#1`]);
+        });
+
+        it('claims through two handles never overlap; an outcome recorded through either counts', async () => {
+          const other = await open();
+          await Promise.all(
+            Array.from({ length: 60 }, (_, i) =>
+              queue.enqueue(input([`a${i}@one.example`, `b${i}@two.example`])),
+            ),
+          );
+          const rounds = await Promise.all(
+            Array.from({ length: 8 }, (_, w) =>
+              (w % 2 === 0 ? queue : other).claim({ limit: 20, leaseMs: minute, workerId: `w${w}` }),
+            ),
+          );
+          const keys = rounds.flatMap(recipientKeys);
+          expect(new Set(keys).size).toBe(keys.length);
+          expect(keys.length).toBe(120);
+          const [group] = rounds[0]!;
+          const [result] = await other.record([
+            {
+              messageId: group!.messageId,
+              index: group!.recipients[0]!.index,
+              leaseToken: group!.leaseToken,
+              outcome: { kind: 'delivered' },
+            },
+          ]);
+          expect(result?.status).toBe('applied');
+          expect(
+            (await queue.inspect(group!.messageId)).recipients[group!.recipients[0]!.index]?.status,
+          ).toBe('delivered');
+        });
+      });
 
     describe('lifecycle', () => {
       it('calls after close reject with QueueClosedError', async () => {
