@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 
 export interface ScriptPeer {
   /** Writes raw text (or bytes) to the client in one write. */
@@ -132,11 +132,14 @@ class Peer implements ScriptPeer {
   }
 }
 
-/** Starts a loopback server that runs `script` for each connection. */
-export async function scriptedServer(script: (peer: ScriptPeer) => Promise<void>): Promise<ScriptedServer> {
+/** Starts a loopback server that runs `script` for each connection (implicit TLS with `options.tls`). */
+export async function scriptedServer(
+  script: (peer: ScriptPeer) => Promise<void>,
+  options: { tls?: { key: string; cert: string } } = {},
+): Promise<ScriptedServer> {
   const runs: Promise<void>[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
+  const onConnection = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const peer = new Peer(socket);
@@ -145,7 +148,10 @@ export async function scriptedServer(script: (peer: ScriptPeer) => Promise<void>
         socket.end();
       }),
     );
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer(options.tls, onConnection)
+    : createServer(onConnection);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
