@@ -10,7 +10,7 @@
  */
 
 import { findIrregular } from './body-scan';
-import { CR, CRLF, CRLF_RUN, HTAB, LF, SP, SPACE } from './bytes';
+import { CR, CRLF, CRLF_RUN, HTAB, LF, SP } from './bytes';
 
 /** The two body canonicalisation algorithms of RFC 6376 §3.4. */
 export type Canonicalization = 'simple' | 'relaxed';
@@ -21,6 +21,7 @@ export type ByteSink = (bytes: Uint8Array) => void;
 /** Runs shorter than this are copied into the scratch buffer instead of hashed in place. */
 const COPY_LIMIT = 512;
 const SCRATCH_BYTES = 16 * 1024;
+const EMPTY = new Uint8Array(0);
 
 /**
  * Canonicalises a body fed in arbitrary chunks. `write` any number of times, then `end`
@@ -40,11 +41,10 @@ export class BodyCanonicalizer {
   #crPending = false;
   /** Relaxed: whitespace seen in the current line, not yet emitted. */
   #wspPending = false;
-  /** Where that whitespace began in the current chunk, or -1. */
-  #wspStart = -1;
   #emittedAny = false;
   #ended = false;
-  readonly #scratch = new Uint8Array(SCRATCH_BYTES);
+  /** Allocated on first use: a regular body passes through without it. */
+  #scratch: Uint8Array = EMPTY;
   #scratchLength = 0;
   /** Canonical bytes produced so far. */
   length = 0;
@@ -61,7 +61,6 @@ export class BodyCanonicalizer {
     if (n === 0) return;
     this.#chunk = chunk;
     this.#crlfRealStart = -1;
-    this.#wspStart = -1;
     let pos = 0;
     if (this.#crPending || this.#wspPending) pos = this.#slow(0, 0);
     while (pos < n) {
@@ -118,85 +117,84 @@ export class BodyCanonicalizer {
       this.#emitRange(f, end);
     }
     for (let i = 0; i < trailing; i++) this.#lineEndReal(end + 2 * i);
-    if (trailingSpace !== -1) {
-      this.#wspPending = true;
-      this.#wspStart = trailingSpace;
-    }
+    if (trailingSpace !== -1) this.#wspPending = true;
   }
 
   /**
    * Byte-by-byte from `i` until the first line end at or after `stopAt` has been consumed
-   * (or the chunk ends). Returns where it stopped.
+   * (or the chunk ends), writing the canonical bytes straight into the scratch buffer.
+   * Returns where it stopped.
    */
   #slow(i: number, stopAt: number): number {
+    this.#flushRun();
     const c = this.#chunk;
     const n = c.byteLength;
     const relaxed = this.#relaxed;
+    if (this.#scratch === EMPTY) this.#scratch = new Uint8Array(SCRATCH_BYTES);
+    const out = this.#scratch;
+    const room = out.byteLength - 3;
+    let o = this.#scratchLength;
+    let counted = o;
+    let crPending = this.#crPending;
+    let wsp = this.#wspPending;
+    let pending = this.#crlfPending;
+    let emitted = false;
     while (i < n) {
       const b = c[i];
-      if (this.#crPending) {
-        this.#crPending = false;
-        if (b === LF) {
-          if (i > 0) this.#lineEndReal(i - 1);
-          else this.#lineEndSynthetic();
-          i++;
-        } else {
-          this.#lineEndSynthetic();
-        }
-        if (i > stopAt) return i;
+      if (crPending) {
+        // CR then LF is one line end; a CR alone is one too (§3.4 lines end in CRLF).
+        crPending = false;
+        pending++;
+        wsp = false;
+        if (b === LF) i++;
+        if (i > stopAt) break;
         continue;
       }
       if (b === CR) {
-        this.#crPending = true;
+        crPending = true;
       } else if (b === LF) {
-        this.#lineEndSynthetic();
-        if (i >= stopAt) return i + 1;
-      } else if (relaxed && (b === SP || b === HTAB)) {
-        if (!this.#wspPending) {
-          this.#wspPending = true;
-          this.#wspStart = i;
-        }
-      } else {
-        // A run of content: bytes other than CR/LF (and, relaxed, other than WSP unless a
-        // single SP between content bytes). Emitted as one range.
-        let j = i + 1;
-        if (relaxed) {
-          while (j < n) {
-            const x = c[j];
-            if (x > SP || (x !== CR && x !== LF && x !== HTAB && x !== SP)) j++;
-            else if (x === SP && j + 1 < n && c[j + 1] > SP) j += 2;
-            else break;
-          }
-        } else {
-          while (j < n && c[j] !== CR && c[j] !== LF) j++;
-        }
-        this.#content(i, j);
-        i = j;
+        pending++;
+        wsp = false;
+        if (++i > stopAt) break;
         continue;
+      } else if (relaxed && (b === SP || b === HTAB)) {
+        wsp = true;
+      } else {
+        while (pending > 0) {
+          if (o >= room) {
+            this.length += o - counted;
+            this.#scratchLength = o;
+            this.#flushScratch();
+            o = counted = 0;
+          }
+          out[o++] = CR;
+          out[o++] = LF;
+          pending--;
+        }
+        if (o >= room) {
+          this.length += o - counted;
+          this.#scratchLength = o;
+          this.#flushScratch();
+          o = counted = 0;
+        }
+        if (wsp) {
+          out[o++] = SP;
+          wsp = false;
+        }
+        out[o++] = b;
+        emitted = true;
       }
       i++;
     }
+    if (emitted) this.#emittedAny = true;
+    this.length += o - counted;
+    this.#scratchLength = o;
+    this.#crPending = crPending;
+    this.#wspPending = wsp;
+    this.#crlfPending = pending;
+    // Line ends taken here are counted, not located: they are written out as copies.
+    this.#crlfRealStart = -1;
     return i;
-  }
-
-  /** Emits bytes `[i, j)` as line content, after any withheld line ends and whitespace. */
-  #content(i: number, j: number): void {
-    const c = this.#chunk;
-    if (this.#wspPending) {
-      const w = this.#wspStart;
-      this.#flushLineEnds(w === -1 ? i : w);
-      if (w !== -1 && i - w === 1 && c[w] === SP) {
-        this.#emitRange(w, j);
-      } else {
-        this.#emit(SPACE);
-        this.#emitRange(i, j);
-      }
-      this.#wspPending = false;
-      this.#wspStart = -1;
-    } else {
-      this.#flushLineEnds(i);
-      this.#emitRange(i, j);
-    }
   }
 
   #lineEndReal(p: number): void {
@@ -205,12 +203,6 @@ export class BodyCanonicalizer {
     else if (this.#crlfRealStart === -1 || this.#crlfRealStart + 2 * this.#crlfPending !== p) {
       this.#crlfRealStart = -1;
     }
-    this.#crlfPending++;
-  }
-
-  #lineEndSynthetic(): void {
-    this.#wspPending = false;
-    this.#crlfRealStart = -1;
     this.#crlfPending++;
   }
 
@@ -270,6 +262,7 @@ export class BodyCanonicalizer {
    */
   #copy(source: Uint8Array, a: number, b: number): void {
     const length = b - a;
+    if (this.#scratch === EMPTY) this.#scratch = new Uint8Array(SCRATCH_BYTES);
     if (this.#scratchLength + length > this.#scratch.byteLength) this.#flushScratch();
     const scratch = this.#scratch;
     let o = this.#scratchLength;

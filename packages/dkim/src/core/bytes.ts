@@ -15,8 +15,6 @@ export const COLON = 0x3a;
 export const CRLF_RUN: Uint8Array = new Uint8Array(512).map((_, i) => (i % 2 === 0 ? CR : LF));
 /** `\r\n`. */
 export const CRLF: Uint8Array = CRLF_RUN.subarray(0, 2);
-/** A single space: relaxed canonicalisation's replacement for a run of WSP. */
-export const SPACE: Uint8Array = new Uint8Array([SP]);
 
 const encoder = new TextEncoder();
 

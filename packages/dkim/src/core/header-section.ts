@@ -5,7 +5,10 @@
  * Bare CR and bare LF line ends are normalised to CRLF (RFC 6376 §3.4 canonicalises
  * CRLF lines; this is what a compliant MTA transmits).
  */
-import { COLON, CR, HTAB, LF, latin1, SP } from './bytes';
+import { findIrregular } from './body-scan';
+import { asBuffer, COLON, CR, HTAB, LF, latin1, SP } from './bytes';
+
+const HEADER_END = Buffer.from('\r\n\r\n');
 
 /** One header field as it appears in the message, folding and all. */
 export interface HeaderField {
@@ -20,7 +23,7 @@ export const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
 
 /** Feeds message bytes until the header section is complete. */
 export class HeaderSectionDecoder {
-  #buffer = new Uint8Array(4096);
+  #buffer = new Uint8Array(0);
   #length = 0;
   #atLineStart = true;
   #crPending = false;
@@ -43,6 +46,17 @@ export class HeaderSectionDecoder {
   feed(chunk: Uint8Array): number {
     if (this.#done) return 0;
     const n = chunk.byteLength;
+    if (this.#length === 0 && this.#atLineStart && !this.#crPending && chunk[0] !== CR && chunk[0] !== LF) {
+      // Common case: the whole header section is in the first chunk, CRLF throughout.
+      const end = asBuffer(chunk).indexOf(HEADER_END);
+      if (end > 0 && end + 2 <= this.#maxBytes && findIrregular(chunk, 0, end + 2, false) === -1) {
+        if (this.#buffer.byteLength < end + 2) this.#buffer = new Uint8Array(end + 2);
+        this.#buffer.set(chunk.subarray(0, end + 2));
+        this.#length = end + 2;
+        this.#done = true;
+        return end + 4;
+      }
+    }
     for (let i = 0; i < n; i++) {
       const b = chunk[i];
       if (this.#crPending) {
@@ -103,7 +117,7 @@ export class HeaderSectionDecoder {
       if (this.#length >= this.#maxBytes) {
         throw new RangeError(`header section exceeds ${this.#maxBytes} bytes`);
       }
-      const bigger = new Uint8Array(Math.min(this.#maxBytes + 2, this.#length * 2));
+      const bigger = new Uint8Array(Math.min(this.#maxBytes + 2, Math.max(4096, this.#length * 2)));
       bigger.set(this.#buffer);
       this.#buffer = bigger;
     }
