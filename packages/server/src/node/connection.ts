@@ -30,6 +30,7 @@ export class Connection {
   private body: BodyStream | undefined;
   private dataPromise: Promise<unknown> | undefined;
   private dataSettled = false;
+  private bodySize = 0;
   private out: Uint8Array[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerStage = 'none';
@@ -78,6 +79,7 @@ export class Connection {
     }
     this.counted = true;
     this.runtime.emit('connection', this.info);
+    if (this.tls) this.runtime.emit('tls', { connection: this.info, tls: this.tls });
     const opened = await this.openBackend();
     if (!opened || this.finished) return;
     this.createSession();
@@ -208,6 +210,7 @@ export class Connection {
           break;
         case 'body':
           metrics.bytesReceived += action.chunk.length;
+          this.bodySize += action.chunk.length;
           if (this.body && !this.dataSettled && !this.body.push(action.chunk)) this.pausedForBody = true;
           break;
         case 'data-open':
@@ -288,6 +291,7 @@ export class Connection {
     const session = this.session;
     if (!session || this.finished) return;
     this.runtime.log('info', 'timeout', { id: this.info.id, stage: this.timerStage });
+    this.runtime.emit('timeout', { connection: this.info, stage: this.timerStage });
     if (this.body && !this.dataSettled) this.body.fail(new SmtpReplyError(TIMEOUT_REPLY));
     session.timeout();
     this.flush();
@@ -364,7 +368,9 @@ export class Connection {
         return this.endData(call.refusal);
       case 'auth':
         if (!backend.auth) throw new TypeError('backend has no auth()');
-        return backend.auth(call.request, this.ctx());
+        return this.observeAuth(call.request.mechanism, call.request.username, () =>
+          backend.auth!(call.request, this.ctx()),
+        );
       case 'scram-credentials':
         return backend.scramCredentials?.(call.username, this.ctx()) as
           | ScramCredentials
@@ -377,6 +383,34 @@ export class Connection {
     }
   }
 
+  /** Runs the backend's auth and reports the outcome as an `auth` event. */
+  private observeAuth(mechanism: string, username: string, run: () => unknown): unknown {
+    if (!this.runtime.hasListeners('auth')) return run();
+    const report = (accepted: boolean) =>
+      this.runtime.emit('auth', { connection: this.info, mechanism, username, accepted });
+    let result: unknown;
+    try {
+      result = run();
+    } catch (error) {
+      report(false);
+      throw error;
+    }
+    if (!isPromiseLike(result)) {
+      report(true);
+      return result;
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        report(true);
+        return value;
+      },
+      (error: unknown) => {
+        report(false);
+        throw error;
+      },
+    );
+  }
+
   private openData(): void {
     const body = new BodyStream(BODY_HIGH_WATER, () => {
       if (!this.pausedForBody) return;
@@ -384,6 +418,7 @@ export class Connection {
       if (!this.finished) this.updateFlow();
     });
     this.body = body;
+    this.bodySize = 0;
     this.dataSettled = false;
     let promise: Promise<unknown>;
     try {
@@ -417,8 +452,12 @@ export class Connection {
     this.body = undefined;
     this.dataPromise = undefined;
     const metrics = this.runtime.metrics;
-    if (refusal || !outcome.ok) metrics.messagesRefused++;
-    else metrics.messagesAccepted++;
+    const accepted = !refusal && outcome.ok;
+    if (accepted) metrics.messagesAccepted++;
+    else metrics.messagesRefused++;
+    if (this.runtime.hasListeners('message')) {
+      this.runtime.emit('message', { connection: this.info, accepted, size: this.bodySize });
+    }
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
@@ -462,6 +501,7 @@ export class Connection {
     tlsSocket.once('secure', () => {
       if (this.finished) return;
       this.tls = tlsInfo(tlsSocket);
+      this.runtime.emit('tls', { connection: this.info, tls: this.tls });
       this.session!.tlsEstablished();
       // RFC 3207 §4.2: the SMTP session starts over; the backend forgets the old state.
       const reset = this.backend?.reset?.(this.ctx());

@@ -5,6 +5,7 @@ import type { AuthMechanism } from '../core/sasl';
 import type { Backend, ConnectionInfo } from './backend';
 import type { Connection } from './connection';
 import type { MetricsCounter } from './metrics';
+import type { ServerEvents } from './server';
 
 /** Log levels of {@link ServerLogger}. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -55,6 +56,7 @@ export interface ServerRuntime {
   /** Counts the connection against the limits, or returns the refusal. */
   admit(info: ConnectionInfo): Reply | undefined;
   release(connection: Connection, counted: boolean): void;
-  emit(event: 'connection', info: ConnectionInfo): void;
+  emit<E extends keyof ServerEvents>(event: E, payload: Parameters<ServerEvents[E]>[0]): void;
+  hasListeners(event: keyof ServerEvents): boolean;
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }

@@ -17,7 +17,7 @@ import type { Reply } from '@smtpkit/wire';
 import { resolveExtensions, resolveLimits, type ServerExtensions, type ServerLimits } from '../core/options';
 import { AUTH_MECHANISMS, type AuthMechanism } from '../core/sasl';
 import { clientNetwork } from '../policy/network';
-import type { Backend, ConnectionInfo } from './backend';
+import type { Backend, ConnectionInfo, TlsInfo } from './backend';
 import { Connection } from './connection';
 import { MetricsCounter, type ServerMetrics } from './metrics';
 import type { LogLevel, RuntimeOptions, ServerLogger, ServerRuntime } from './runtime';
@@ -96,10 +96,27 @@ export interface CloseOptions {
   readonly deadline?: number;
 }
 
-/** Events of {@link SmtpServer.on}. */
+/** Events of {@link SmtpServer.on}, one per protocol stage. Listeners must not throw. */
 export interface ServerEvents {
   /** A connection was admitted (after PROXY). */
   connection: (info: ConnectionInfo) => void;
+  /** TLS is up (implicit TLS on connect, or after STARTTLS). */
+  tls: (event: { readonly connection: ConnectionInfo; readonly tls: TlsInfo }) => void;
+  /** An AUTH exchange ended (never carries the secret). */
+  auth: (event: {
+    readonly connection: ConnectionInfo;
+    readonly mechanism: string;
+    readonly username: string;
+    readonly accepted: boolean;
+  }) => void;
+  /** A message body ended: acknowledged (`accepted`) or refused; `size` is the octets handed to the backend. */
+  message: (event: {
+    readonly connection: ConnectionInfo;
+    readonly accepted: boolean;
+    readonly size: number;
+  }) => void;
+  /** A stage timer ran out and the connection got 421. */
+  timeout: (event: { readonly connection: ConnectionInfo; readonly stage: string }) => void;
   /** A connection ended. */
   disconnect: (info: ConnectionInfo) => void;
 }
@@ -168,6 +185,10 @@ export function createServer(options: CreateServerOptions): SmtpServer {
   const perIp = new Map<string, number>();
   const listeners: { [E in keyof ServerEvents]: Set<ServerEvents[E]> } = {
     connection: new Set(),
+    tls: new Set(),
+    auth: new Set(),
+    message: new Set(),
+    timeout: new Set(),
     disconnect: new Set(),
   };
   const logger = options.logger;
@@ -223,13 +244,21 @@ export function createServer(options: CreateServerOptions): SmtpServer {
         if (count <= 0) perIp.delete(address);
         else perIp.set(address, count);
         metrics.connectionsActive--;
-        for (const l of listeners.disconnect) l(connection.connection);
+        runtime.emit('disconnect', connection.connection);
       }
       if (connections.size === 0) drained?.();
     },
-    emit(_event, info) {
-      for (const l of listeners.connection) l(info);
+    emit(event, payload) {
+      const set = listeners[event] as Set<(payload: unknown) => void>;
+      for (const listener of set) {
+        try {
+          listener(payload);
+        } catch (error) {
+          runtime.log('error', `${event} listener threw`, { error });
+        }
+      }
     },
+    hasListeners: (event) => listeners[event].size > 0,
     log(level: LogLevel, message: string, fields?: Record<string, unknown>) {
       logger?.[level]?.(message, fields);
     },
