@@ -31,25 +31,52 @@ export interface CommandDecoderOptions {
 /** An item from {@link CommandDecoder.next}. */
 export type CommandDecoderItem =
   /** A command line that parsed. */
-  | { readonly type: 'command'; readonly command: Command }
+  | {
+      /** Discriminant. */
+      readonly type: 'command';
+      /** The parsed command. */
+      readonly command: Command;
+    }
   /**
    * A line that did not parse or was too long; send `error.reply` and carry on with the next
    * item. An overlong line is reported as soon as it passes the limit and is skipped up to its
    * LF without being buffered.
    */
-  | { readonly type: 'error'; readonly error: SmtpSyntaxError }
+  | {
+      /** Discriminant. */
+      readonly type: 'error';
+      /** The error; `error.reply` is what to send. */
+      readonly error: SmtpSyntaxError;
+    }
   /**
    * Octets of the BDAT chunk announced by the preceding `BDAT` command. `end` is `true` on
    * the piece that completes the chunk (`data` may be empty, e.g. for `BDAT 0 LAST`).
    */
-  | { readonly type: 'bdat-data'; readonly data: Uint8Array; readonly end: boolean };
+  | {
+      /** Discriminant. */
+      readonly type: 'bdat-data';
+      /** Chunk octets (may share memory with fed chunks: read-only). */
+      readonly data: Uint8Array;
+      /** `true` on the piece that completes the chunk. */
+      readonly end: boolean;
+    };
 
 /** An item from {@link CommandDecoder.nextLine}. */
 export type TextLineItem =
   /** One line without its line ending, decoded as UTF-8. */
-  | { readonly type: 'line'; readonly line: string }
+  | {
+      /** Discriminant. */
+      readonly type: 'line';
+      /** The line's text. */
+      readonly line: string;
+    }
   /** The line was longer than the limit (skipped without buffering). */
-  | { readonly type: 'error'; readonly error: SmtpSyntaxError };
+  | {
+      /** Discriminant. */
+      readonly type: 'error';
+      /** The error; `error.reply` is what to send. */
+      readonly error: SmtpSyntaxError;
+    };
 
 const TOO_LONG = Symbol('too long');
 const EMPTY = new Uint8Array(0);

@@ -62,6 +62,7 @@ export interface RcptParameters {
 
 /** `EHLO`/`HELO` (RFC 5321 §4.1.1.1) or LMTP `LHLO` (RFC 2033 §4.1). */
 export interface HelloCommand {
+  /** The verb (commands are case-insensitive on the wire; always upper-case here). */
   readonly verb: 'EHLO' | 'HELO' | 'LHLO';
   /** The client's domain or address literal, as sent. */
   readonly domain: string;
@@ -69,29 +70,37 @@ export interface HelloCommand {
 
 /** `MAIL FROM:<reverse-path> [params]` (RFC 5321 §4.1.1.2). */
 export interface MailCommand {
+  /** The verb (commands are case-insensitive on the wire; always upper-case here). */
   readonly verb: 'MAIL';
   /** The reverse-path; the null path for bounces. Never `postmaster`. */
   readonly reversePath: Path;
+  /** ESMTP parameters (RFC 5321 §4.1.1.2 Mail-parameters). */
   readonly params: MailParameters;
 }
 
 /** `RCPT TO:<forward-path> [params]` (RFC 5321 §4.1.1.3). */
 export interface RcptCommand {
+  /** The verb (commands are case-insensitive on the wire; always upper-case here). */
   readonly verb: 'RCPT';
   /** The forward-path; a mailbox or `<Postmaster>`, never null. */
   readonly forwardPath: Path;
+  /** ESMTP parameters (RFC 5321 §4.1.1.3 Rcpt-parameters). */
   readonly params: RcptParameters;
 }
 
 /** `BDAT size [LAST]` (RFC 3030 §2). `size` octets of data follow the command line. */
 export interface BdatCommand {
+  /** The verb (commands are case-insensitive on the wire; always upper-case here). */
   readonly verb: 'BDAT';
+  /** Octets of data that follow the command line. */
   readonly size: number;
+  /** `true` for the last chunk of the message (`LAST`). */
   readonly last: boolean;
 }
 
 /** `AUTH mechanism [initial-response]` (RFC 4954 §4). */
 export interface AuthCommand {
+  /** The verb (commands are case-insensitive on the wire; always upper-case here). */
   readonly verb: 'AUTH';
   /** Upper-cased SASL mechanism name, e.g. `PLAIN`. */
   readonly mechanism: string;
@@ -104,18 +113,23 @@ export interface AuthCommand {
 
 /** `VRFY string` / `EXPN string` (RFC 5321 §4.1.1.6, §4.1.1.7). */
 export interface VrfyExpnCommand {
+  /** The verb (commands are case-insensitive on the wire; always upper-case here). */
   readonly verb: 'VRFY' | 'EXPN';
+  /** The user name or mailbox to verify, or the list to expand, as sent. */
   readonly argument: string;
 }
 
 /** `HELP [string]` / `NOOP [string]` (RFC 5321 §4.1.1.8, §4.1.1.9). */
 export interface HelpNoopCommand {
+  /** The verb (commands are case-insensitive on the wire; always upper-case here). */
   readonly verb: 'HELP' | 'NOOP';
+  /** The optional argument, trimmed (ignored by NOOP, RFC 5321 §4.1.1.9). */
   readonly argument?: string;
 }
 
 /** Commands without arguments: DATA, RSET, QUIT, STARTTLS. */
 export interface SimpleCommand {
+  /** The verb (commands are case-insensitive on the wire; always upper-case here). */
   readonly verb: 'DATA' | 'RSET' | 'QUIT' | 'STARTTLS';
 }
 

@@ -28,11 +28,13 @@ export interface DataDecoderOptions {
 /** How DATA ended: accept the message, or refuse it with `reply`. */
 export type DataResult =
   | {
+      /** Accept the message: reply 250 once it is stored. */
       readonly ok: true;
       /** Octets of message data (after unstuffing). */
       readonly size: number;
     }
   | {
+      /** Refuse the message with `reply`. */
       readonly ok: false;
       /** Why: a bare CR/LF under the `'reject'` policy, or over `maxSize`. */
       readonly reason: 'bare-line-ending' | 'too-large';
@@ -48,9 +50,19 @@ export type DataDecoderItem =
    * Message octets, unstuffed, with CRLF line endings; the message ends with CRLF. The array
    * may share memory with fed chunks: treat it as read-only.
    */
-  | { readonly type: 'data'; readonly data: Uint8Array }
+  | {
+      /** Discriminant. */
+      readonly type: 'data';
+      /** The octets. */
+      readonly data: Uint8Array;
+    }
   /** The end of data. When `result.ok` is false, discard every `data` item. */
-  | { readonly type: 'end'; readonly result: DataResult };
+  | {
+      /** Discriminant. */
+      readonly type: 'end';
+      /** Accept or refuse. */
+      readonly result: DataResult;
+    };
 
 const CR = 0x0d;
 const LF = 0x0a;

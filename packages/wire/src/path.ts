@@ -9,11 +9,28 @@ import { domainToAscii } from './punycode';
 /** An address literal (RFC 5321 §4.1.3). */
 export type AddressLiteral =
   /** `[192.0.2.1]` */
-  | { readonly kind: 'ipv4'; readonly address: string }
+  | {
+      /** Discriminant. */
+      readonly kind: 'ipv4';
+      /** Dotted quad, e.g. `192.0.2.1`. */
+      readonly address: string;
+    }
   /** `[IPv6:2001:db8::1]`; `address` is the text after `IPv6:`. */
-  | { readonly kind: 'ipv6'; readonly address: string }
+  | {
+      /** Discriminant. */
+      readonly kind: 'ipv6';
+      /** The IPv6 address as written after `IPv6:`. */
+      readonly address: string;
+    }
   /** `[tag:content]` (General-address-literal). */
-  | { readonly kind: 'general'; readonly tag: string; readonly content: string };
+  | {
+      /** Discriminant. */
+      readonly kind: 'general';
+      /** The Standardized-tag before the colon. */
+      readonly tag: string;
+      /** The dcontent after the colon. */
+      readonly content: string;
+    };
 
 /** A mailbox `local-part@domain` (RFC 5321 §4.1.2). */
 export interface Mailbox {
@@ -53,9 +70,20 @@ export interface Mailbox {
  * accepted and dropped (§4.1.1.3, Appendix C).
  */
 export type Path =
-  | { readonly kind: 'null' }
-  | { readonly kind: 'postmaster' }
-  | { readonly kind: 'mailbox'; readonly mailbox: Mailbox };
+  | {
+      /** The null reverse-path `<>` (bounces, RFC 5321 §4.5.5). */
+      readonly kind: 'null';
+    }
+  | {
+      /** `<Postmaster>` without a domain (RFC 5321 §4.1.1.3). */
+      readonly kind: 'postmaster';
+    }
+  | {
+      /** A mailbox path. */
+      readonly kind: 'mailbox';
+      /** The mailbox. */
+      readonly mailbox: Mailbox;
+    };
 
 /** Options for {@link formatPath}. */
 export interface FormatPathOptions {
