@@ -4,6 +4,7 @@ import { domainToASCII } from 'node:url';
 /** RFC 1035 §2.3.4: 63 octets per label, 255 octets on the wire (253 as dotted text). */
 const MAX_LABEL = 63;
 const MAX_NAME = 253;
+const encoder = new TextEncoder();
 
 /**
  * Lower-cases a name and drops one trailing dot: the key form used by caches and zones
@@ -25,13 +26,19 @@ export function assertLookupName(name: unknown): asserts name is string {
   if (typeof name !== 'string') throw new TypeError('DNS name must be a string');
   const bare = name.endsWith('.') ? name.slice(0, -1) : name;
   if (bare.length === 0) throw new TypeError('DNS name must not be empty');
-  const bytes = new TextEncoder().encode(bare);
-  if (bytes.length > MAX_NAME) throw new TypeError(`DNS name longer than ${MAX_NAME} octets`);
-  for (const label of bare.split('.')) {
+  // Octets, not UTF-16 units: only non-ASCII names need encoding to measure.
+  const octets = (text: string) => (/^[\x20-\x7e]*$/.test(text) ? text.length : encoder.encode(text).length);
+  if (octets(bare) > MAX_NAME) throw new TypeError(`DNS name longer than ${MAX_NAME} octets`);
+  let start = 0;
+  for (;;) {
+    const dot = bare.indexOf('.', start);
+    const label = bare.slice(start, dot < 0 ? undefined : dot);
     if (label.length === 0) throw new TypeError(`DNS name has an empty label: ${JSON.stringify(name)}`);
-    if (new TextEncoder().encode(label).length > MAX_LABEL) {
+    if (octets(label) > MAX_LABEL) {
       throw new TypeError(`DNS label longer than ${MAX_LABEL} octets in ${JSON.stringify(name)}`);
     }
+    if (dot < 0) return;
+    start = dot + 1;
   }
 }
 
