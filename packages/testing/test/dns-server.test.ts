@@ -120,6 +120,24 @@ describe('startDnsServer answers node:dns queries over UDP', () => {
     expect(asked).toEqual(['udp', 'tcp']);
   });
 
+  it('listens on ::1 too, UDP and TCP', async () => {
+    const v6 = await startDnsServer({
+      zone: { 'v6.test': { aaaa: ['2001:db8::6'], truncate: true } },
+      host: '::1',
+    });
+    try {
+      expect(v6.address).toBe(`[::1]:${v6.port}`);
+      const resolver = createNodeResolver({ servers: [v6.address], timeout: 1000, tries: 2 });
+      expect(await resolver.aaaa('v6.test')).toMatchObject({
+        status: 'found',
+        records: [{ address: '2001:db8::6' }],
+      });
+      expect(v6.queries.map((q) => q.transport)).toEqual(['udp', 'tcp']);
+    } finally {
+      await v6.close();
+    }
+  });
+
   it('serves a replaced zone from the next query on', async () => {
     const other = await startDnsServer({ zone: { 'a.test': { a: ['192.0.2.30'] } } });
     try {
