@@ -1,0 +1,179 @@
+/**
+ * @smtpkit/client against @smtpkit/server over loopback: STARTTLS with a CA from
+ * @smtpkit/testing, every AUTH mechanism (SCRAM-SHA-256 with stored credentials), pipelining,
+ * BDAT, SMTPUTF8, LMTP per-recipient replies — two independent implementations of the same
+ * RFCs checking each other.
+ */
+import { connect, createPool } from '@smtpkit/client';
+import {
+  type AuthRequest,
+  type CreateServerOptions,
+  createServer,
+  deriveScramCredentials,
+  type SmtpServer,
+} from '@smtpkit/server';
+import { createTestCertificates, type TestCertificates } from '@smtpkit/testing';
+import { formatPath, SmtpReplyError } from '@smtpkit/wire';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const te = new TextEncoder();
+const USER = 'alice';
+const PASS = 'pencil';
+const TOKEN = 'ya29.token';
+
+interface Stored {
+  from: string;
+  to: string[];
+  body: string;
+  auth: string | undefined;
+  tls: boolean;
+}
+
+let certs: TestCertificates;
+beforeAll(async () => {
+  certs = await createTestCertificates();
+});
+
+let server: SmtpServer | undefined;
+afterEach(async () => {
+  await server?.close({ deadline: 500 });
+  server = undefined;
+});
+
+async function start(extra: Partial<CreateServerOptions> = {}): Promise<{ port: number; stored: Stored[] }> {
+  const stored: Stored[] = [];
+  const scram = deriveScramCredentials(PASS, new Uint8Array(16).fill(7));
+  server = createServer({
+    hostname: 'server.test',
+    tls: certs.serverOptions,
+    ...extra,
+    backend: {
+      openSession() {
+        let from = '';
+        let to: string[] = [];
+        return {
+          mail(path) {
+            from = formatPath(path);
+            to = [];
+          },
+          rcpt(path) {
+            const address = formatPath(path);
+            if (address.startsWith('<nobody@')) {
+              throw new SmtpReplyError({ code: 550, enhanced: '5.1.1', lines: ['no such user'] });
+            }
+            to.push(address);
+          },
+          async data(body, context) {
+            const chunks: Buffer[] = [];
+            for await (const c of body) chunks.push(Buffer.from(c));
+            stored.push({
+              from,
+              to,
+              body: Buffer.concat(chunks).toString('utf8'),
+              auth: context.authenticatedAs,
+              tls: context.tls !== undefined,
+            });
+          },
+          auth(request: AuthRequest) {
+            const ok =
+              request.username === USER &&
+              (request.mechanism === 'PLAIN' || request.mechanism === 'LOGIN'
+                ? request.password === PASS
+                : request.mechanism === 'CRAM-MD5'
+                  ? request.verify(PASS)
+                  : request.mechanism === 'XOAUTH2'
+                    ? request.token === TOKEN
+                    : true);
+            if (!ok) throw new SmtpReplyError({ code: 535, enhanced: '5.7.8', lines: ['bad credentials'] });
+          },
+          scramCredentials: (username) => (username === USER ? scram : undefined),
+        };
+      },
+    },
+  });
+  const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+  return { port, stored };
+}
+
+const opts = (port: number) => ({
+  host: '127.0.0.1',
+  port,
+  security: 'starttls' as const,
+  tls: { ca: certs.ca.cert },
+  name: 'client.test',
+});
+
+describe('client → @smtpkit/server', () => {
+  it('STARTTLS, pipelined envelope, BDAT, per-recipient refusal, SMTPUTF8 address', async () => {
+    const { port, stored } = await start();
+    const client = await connect(opts(port));
+    expect(client.tls?.authorized).toBe(true);
+    expect(client.capabilities?.pipelining).toBe(true);
+    const result = await client.sendMail(
+      { from: 'j\u00f6rg@example.com', to: ['b@example.org', 'nobody@example.org'] },
+      te.encode('Subject: x\r\n\r\n.dot\r\nh\u00e9\r\n'),
+    );
+    await client.quit();
+    expect(result.accepted).toEqual(['b@example.org']);
+    expect(result.rejected).toEqual(['nobody@example.org']);
+    expect(result.recipients[1]?.reply.enhanced).toBe('5.1.1');
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.body).toBe('Subject: x\r\n\r\n.dot\r\nh\u00e9\r\n');
+    expect(stored[0]?.tls).toBe(true);
+    expect(result.method).toBe(client.capabilities?.chunking ? 'BDAT' : 'DATA');
+  });
+
+  it('DATA path (chunking off) round-trips dot-stuffing exactly', async () => {
+    const { port, stored } = await start();
+    const client = await connect({ ...opts(port), chunking: false });
+    const body = 'Subject: y\r\n\r\n.\r\n..\r\n.x\r\nend\r\n';
+    const result = await client.sendMail({ from: 'a@example.com', to: ['b@example.org'] }, te.encode(body));
+    await client.quit();
+    expect(result.method).toBe('DATA');
+    expect(stored[0]?.body).toBe(body);
+  });
+
+  for (const method of ['SCRAM-SHA-256', 'CRAM-MD5', 'PLAIN', 'LOGIN'] as const) {
+    it(`AUTH ${method} after STARTTLS`, async () => {
+      const { port, stored } = await start();
+      const client = await connect({ ...opts(port), auth: { user: USER, pass: PASS }, authMethod: method });
+      await client.sendMail({ from: 'a@example.com', to: ['b@example.org'] }, te.encode('x\r\n'));
+      await client.quit();
+      expect(stored[0]?.auth).toBe(USER);
+    });
+  }
+
+  it('AUTH picks SCRAM-SHA-256 by default; a wrong password is a 535 SmtpReplyError', async () => {
+    const { port } = await start();
+    const events: string[] = [];
+    const ok = await connect({
+      ...opts(port),
+      auth: { user: USER, pass: PASS },
+      onEvent: (e) => (e.type === 'command' ? events.push(e.line) : undefined),
+    });
+    await ok.quit();
+    expect(events).toContain('AUTH SCRAM-SHA-256 <redacted>');
+    const error = await connect({ ...opts(port), auth: { user: USER, pass: 'wrong' } }).catch((e) => e);
+    expect(error).toMatchObject({ name: 'SmtpReplyError', verb: 'AUTH', replyCode: 535 });
+  });
+
+  it('AUTH XOAUTH2 with a token', async () => {
+    const { port, stored } = await start();
+    const client = await connect({ ...opts(port), auth: { user: USER, accessToken: TOKEN } });
+    await client.sendMail({ from: 'a@example.com', to: ['b@example.org'] }, te.encode('x\r\n'));
+    await client.quit();
+    expect(stored[0]?.auth).toBe(USER);
+  });
+
+  it('a pool sends 50 messages over 4 connections', async () => {
+    const { port, stored } = await start();
+    const pool = createPool({ ...opts(port), maxConnections: 4 });
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        pool.sendMail({ from: 'a@example.com', to: [`u${i}@example.org`] }, te.encode(`n ${i}\r\n`)),
+      ),
+    );
+    await pool.close();
+    expect(stored).toHaveLength(50);
+  });
+});
