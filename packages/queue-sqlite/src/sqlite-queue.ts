@@ -192,13 +192,13 @@ class SqliteQueue implements Queue {
       due: db.prepare(
         `SELECT r.message_id, r.idx, r.domain, r.attempts FROM recipients r JOIN messages m ON m.id = r.message_id
          WHERE r.status = 'pending' AND r.next_attempt_at <= :now AND (r.lease_until IS NULL OR r.lease_until <= :now) AND m.held = 0
-         ORDER BY r.next_attempt_at, m.enqueued_at, r.message_id, r.idx LIMIT :limit`,
+         ORDER BY r.next_attempt_at, r.message_id, r.idx LIMIT :limit`,
       ),
       dueInDomains: db.prepare(
         `SELECT r.message_id, r.idx, r.domain, r.attempts FROM recipients r JOIN messages m ON m.id = r.message_id
          WHERE r.status = 'pending' AND r.next_attempt_at <= :now AND (r.lease_until IS NULL OR r.lease_until <= :now) AND m.held = 0
            AND r.domain IN (SELECT value FROM json_each(:domains))
-         ORDER BY r.next_attempt_at, m.enqueued_at, r.message_id, r.idx LIMIT :limit`,
+         ORDER BY r.next_attempt_at, r.message_id, r.idx LIMIT :limit`,
       ),
       lease: db.prepare(
         'UPDATE recipients SET lease_token = ?, lease_worker = ?, lease_until = ? WHERE message_id = ? AND idx = ?',

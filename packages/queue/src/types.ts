@@ -325,8 +325,8 @@ export interface Queue {
   enqueue(input: EnqueueInput, options?: QueueCallOptions): Promise<string>;
   /**
    * Leases up to `limit` due recipients (pending, not held, next attempt reached, no unexpired
-   * lease), earliest next attempt first, grouped by message and domain. Two concurrent claims
-   * never return the same recipient.
+   * lease), earliest next attempt first (ties in any order), grouped by message and domain. Two
+   * concurrent claims never return the same recipient.
    */
   claim(request: ClaimRequest, options?: QueueCallOptions): Promise<ClaimedGroup[]>;
   /**

@@ -73,11 +73,10 @@ interface Candidate {
   readonly recipient: StoredRecipient;
 }
 
-/** Claim order: earliest next attempt, then oldest message, then id and index (stable across drivers). */
+/** Claim order: earliest next attempt, then message id and index (what an index on next attempt gives a SQL driver). */
 function compareCandidates(a: Candidate, b: Candidate): number {
   return (
     a.recipient.nextAttemptAt! - b.recipient.nextAttemptAt! ||
-    a.message.enqueuedAt - b.message.enqueuedAt ||
     (a.message.id < b.message.id ? -1 : a.message.id > b.message.id ? 1 : 0) ||
     a.recipient.index - b.recipient.index
   );
