@@ -101,6 +101,11 @@ export const MAX_PATH_LENGTH = 256;
 // RFC 5321 §4.1.2 atext (RFC 5322 §3.2.3), plus UTF8-non-ascii (RFC 6531 §3.3).
 const ATEXT = "A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~\\u0080-\\u{10FFFF}";
 const DOT_STRING = new RegExp(`^[${ATEXT}]+(?:\\.[${ATEXT}]+)*$`, 'u');
+// The same for plain ASCII, without the Unicode-mode regex cost (the common case).
+const ASCII_DOT_STRING = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
+// An all-ASCII domain: LDH labels of 1..63 octets (RFC 5321 §4.1.2, RFC 1035 §2.3.4).
+const ASCII_DOMAIN =
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 // qtextSMTP / quoted-pairSMTP (RFC 5321 §4.1.2) plus UTF-8 (RFC 6531).
 const QUOTABLE = /^[\x20-\x7e\u0080-\u{10FFFF}]*$/u;
 // sub-domain = Let-dig [Ldh-str], or a U-label (RFC 6531 §3.3); labels at most 63 octets.
@@ -168,6 +173,11 @@ function parseDomainPart(text: string): ParsedDomain | undefined {
     if (!STANDARDIZED_TAG.test(tag) || !DCONTENT.test(content)) return undefined;
     return { domain: text, asciiDomain: text, addressLiteral: { kind: 'general', tag, content } };
   }
+  if (isAscii(text)) {
+    // Fast path: no U-labels, nothing to convert but case.
+    if (!ASCII_DOMAIN.test(text) || text.length > MAX_DOMAIN_LENGTH) return undefined;
+    return { domain: text, asciiDomain: text.toLowerCase() };
+  }
   const labels = text.split('.');
   for (const label of labels) {
     if (!LABEL.test(label)) return undefined;
@@ -192,7 +202,8 @@ function parseDomainPart(text: string): ParsedDomain | undefined {
 
 /** Write a local part: as is when it is a dot-string, else quoted with "\" escapes. */
 function formatLocalPart(localPart: string): string | undefined {
-  if (DOT_STRING.test(localPart)) return localPart;
+  if (ASCII_DOT_STRING.test(localPart) || (!isAscii(localPart) && DOT_STRING.test(localPart)))
+    return localPart;
   if (!QUOTABLE.test(localPart)) return undefined;
   return `"${localPart.replace(/["\\]/g, '\\$&')}"`;
 }
@@ -241,7 +252,7 @@ function scanLocalPart(text: string, from: number): { at: number; value: string 
   const at = text.indexOf('@', from);
   if (at === -1) return undefined;
   const value = text.slice(from, at);
-  return DOT_STRING.test(value) ? { at, value } : undefined;
+  return ASCII_DOT_STRING.test(value) || DOT_STRING.test(value) ? { at, value } : undefined;
 }
 
 /** Parse `Mailbox` occupying exactly `text`. */
