@@ -130,6 +130,12 @@ export class ServerSession {
   private readonly limits: ResolvedLimits;
   private readonly options: ServerSessionOptions;
   private readonly replies: ReplyWriter;
+  private readonly fast: {
+    readonly mailOk: Uint8Array;
+    readonly rcptOk: Uint8Array;
+    readonly startData: Uint8Array;
+    readonly queued: Uint8Array;
+  };
   private readonly decoder: CommandDecoder;
   /** XCLIENT needs the raw line, so trusted connections read lines and parse them here. */
   private readonly rawLines: boolean;
@@ -169,6 +175,13 @@ export class ServerSession {
     this.limits = resolveLimits(options.limits);
     this.secure = options.secure ?? false;
     this.replies = new ReplyWriter(this.ext.enhancedStatusCodes);
+    // The replies of every transaction, formatted once.
+    this.fast = {
+      mailOk: this.replies.format(250, '2.1.0', 'Ok'),
+      rcptOk: this.replies.format(250, '2.1.5', 'Ok'),
+      startData: this.replies.format(354, undefined, 'End data with <CR><LF>.<CR><LF>'),
+      queued: this.replies.format(250, '2.0.0', 'Ok: queued'),
+    };
     this.rawLines = options.xclient ?? false;
     this.decoder = new CommandDecoder({
       maxCommandLength: this.limits.maxCommandLineLength,
@@ -484,7 +497,7 @@ export class ServerSession {
         this.mailParams = params;
         this.recipients = 0;
         this.state = 'mail';
-        this.send(250, '2.1.0', 'Ok');
+        this.sendBytes(250, this.fast.mailOk);
       },
       (error) => this.sendReply(replyForFailure(error)),
     );
@@ -547,7 +560,7 @@ export class ServerSession {
       () => {
         this.recipients++;
         this.state = 'rcpt';
-        this.send(250, '2.1.5', 'Ok');
+        this.sendBytes(250, this.fast.rcptOk);
       },
       (error) => this.sendReply(replyForFailure(error)),
     );
@@ -568,7 +581,7 @@ export class ServerSession {
       this.send(503, '5.5.1', 'Error: BINARYMIME requires BDAT');
       return;
     }
-    this.send(354, undefined, 'End data with <CR><LF>.<CR><LF>');
+    this.sendBytes(354, this.fast.startData);
     this.state = 'data';
     const body = new DataDecoder({
       bareLineEndings: this.options.bareLineEndings ?? 'reject',
@@ -655,7 +668,7 @@ export class ServerSession {
         continue;
       }
       const outcome = outcomes?.[i];
-      if (outcome === undefined || outcome === null) this.send(250, '2.0.0', 'Ok: queued');
+      if (outcome === undefined || outcome === null) this.sendBytes(250, this.fast.queued);
       else this.sendReply(replyForFailure(outcome));
     }
   }
@@ -1042,6 +1055,10 @@ export class ServerSession {
     this.state = 'closed';
     this.decoder.takeBuffered();
     this.push({ type: 'close' });
+  }
+
+  private sendBytes(code: number, bytes: Uint8Array): void {
+    this.actions.push({ type: 'send', bytes, code });
   }
 
   private send(code: number, enhanced: Reply['enhanced'], text: string): void {
