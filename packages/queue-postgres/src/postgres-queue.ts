@@ -331,12 +331,15 @@ class PostgresQueue implements Queue {
 
   async #stage(id: string, firstSeq: number, chunks: readonly Uint8Array[]): Promise<void> {
     const params = chunks.map((_, i) => `$${4 + i}::bytea`);
-    await this.#pool.query(this.#sql.stage(params), [
+    const result = await this.#pool.query(this.#sql.stage(firstSeq === 0, params), [
       id,
       this.#now(),
       firstSeq,
       ...chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)),
     ]);
+    if (result.rowCount !== chunks.length) {
+      throw new QueueStorageError('staged content was removed as abandoned while it was being written');
+    }
   }
 
   async enqueue(input: EnqueueInput, options?: QueueCallOptions): Promise<string> {

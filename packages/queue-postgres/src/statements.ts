@@ -54,14 +54,23 @@ export function statements(s: string) {
       )
       INSERT INTO ${s}.chunks (message_id, seq, data)
       SELECT * FROM unnest($14::uuid[], $15::integer[], ARRAY[${chunkParams.join(', ')}]::bytea[])`,
-    /** Staged content of a large enqueue, with its staging entry touched. */
-    stage: (chunkParams: readonly string[]) => `
+    /**
+     * Staged content of a large enqueue. The first write creates the staging entry; later ones
+     * touch it and write nothing if it is gone (a cleanup took the enqueue for abandoned: its
+     * earlier chunks are deleted, so it must fail, not go on).
+     */
+    stage: (first: boolean, chunkParams: readonly string[]) => `
       WITH t AS (
-        INSERT INTO ${s}.staging (message_id, touched_at) VALUES ($1::uuid, $2::bigint)
-        ON CONFLICT (message_id) DO UPDATE SET touched_at = excluded.touched_at
+        ${
+          first
+            ? `INSERT INTO ${s}.staging (message_id, touched_at) VALUES ($1::uuid, $2::bigint) RETURNING 1`
+            : `UPDATE ${s}.staging SET touched_at = $2::bigint WHERE message_id = $1::uuid RETURNING 1`
+        }
       )
       INSERT INTO ${s}.chunks (message_id, seq, data)
-      SELECT $1::uuid, $3::integer + n::integer - 1, d FROM unnest(ARRAY[${chunkParams.join(', ')}]::bytea[]) WITH ORDINALITY AS u(d, n)`,
+      SELECT $1::uuid, $3::integer + n::integer - 1, d
+      FROM unnest(ARRAY[${chunkParams.join(', ')}]::bytea[]) WITH ORDINALITY AS u(d, n)
+      WHERE EXISTS (SELECT 1 FROM t)`,
     endStaging: `DELETE FROM ${s}.staging WHERE message_id = $1`,
     abandonStaging: `
       WITH t AS (DELETE FROM ${s}.staging WHERE message_id = $1)
