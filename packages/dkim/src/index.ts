@@ -10,6 +10,7 @@ export { DEFAULT_OVERSIGNED_HEADERS, DEFAULT_SIGNED_HEADERS } from './core/heade
 export type { KeyRecord, KeyRecordResult } from './core/key-record';
 export { parseKeyRecord } from './core/key-record';
 export type { DkimAlgorithm, PrivateKeyInput } from './keys';
+export { formatKeyRecord } from './keys';
 export type { MessageInput } from './message-input';
 export type {
   CanonicalizationPair,

@@ -106,3 +106,35 @@ export function importPublicKey(record: KeyRecord): PublicKeyResult {
     return { ok: false, reason: 'unparsable RSA key' };
   return { ok: true, key, bits: key.asymmetricKeyDetails?.modulusLength ?? 0 };
 }
+
+/**
+ * The TXT record to publish at `<selector>._domainkey.<domain>` for a key (RFC 6376
+ * §3.6.1; RFC 8463 §4 for Ed25519, whose p= is the raw 32-byte key). Accepts the private
+ * key (its public half is used) or the public key, as PEM or `KeyObject`. Long RSA records
+ * must be split into 255-byte strings when entered in a zone file.
+ *
+ * @example
+ * ```ts
+ * formatKeyRecord(privateKeyPem); // 'v=DKIM1; k=rsa; p=MIIBIjANBgkqh...'
+ * ```
+ */
+export function formatKeyRecord(key: string | Uint8Array | KeyObject): string {
+  let publicKey: KeyObject;
+  try {
+    publicKey =
+      key instanceof KeyObject
+        ? key.type === 'private'
+          ? createPublicKey(key)
+          : key
+        : createPublicKey({ key: Buffer.from(key), format: 'pem' });
+  } catch (cause) {
+    throw new TypeError('key is not a PEM key or KeyObject', { cause });
+  }
+  if (publicKey.type !== 'public') throw new TypeError('key must be an asymmetric key');
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  if (publicKey.asymmetricKeyType === 'ed25519') {
+    return `v=DKIM1; k=ed25519; p=${spki.subarray(ED25519_SPKI_PREFIX.byteLength).toString('base64')}`;
+  }
+  if (publicKey.asymmetricKeyType === 'rsa') return `v=DKIM1; k=rsa; p=${spki.toString('base64')}`;
+  throw new TypeError(`unsupported key type ${publicKey.asymmetricKeyType ?? 'unknown'}`);
+}

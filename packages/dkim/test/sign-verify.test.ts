@@ -6,6 +6,7 @@ import {
   createDkimSigner,
   type DkimSignOptions,
   formatAuthenticationResults,
+  formatKeyRecord,
   signMessage,
   verifyMessage,
 } from '../src/index';
@@ -316,5 +317,18 @@ describe('verifier outcomes (RFC 6376 §6, RFC 8301, RFC 8601)', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(verifyMessage(message, { resolver, signal: controller.signal })).rejects.toThrow();
+  });
+});
+
+describe('formatKeyRecord (RFC 6376 §3.6.1, RFC 8463 §4)', () => {
+  it('gives the record to publish, from the private or the public key, RSA and Ed25519', async () => {
+    expect(formatKeyRecord(rsa.privateKey)).toBe(record(rsa.publicKey));
+    expect(formatKeyRecord(ed.publicKey)).toBe(record(ed.publicKey));
+    expect(formatKeyRecord(ed.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString())).toBe(
+      record(ed.publicKey),
+    );
+    const published = staticTxt({ 'ed._domainkey.example.com': formatKeyRecord(ed.privateKey) });
+    expect((await verify(await signMessage(message, edOptions), published))[0].status).toBe('pass');
+    expect(() => formatKeyRecord('nonsense')).toThrow(TypeError);
   });
 });
