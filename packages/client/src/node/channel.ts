@@ -70,6 +70,7 @@ export class Channel {
   private greetingWaiter: Waiter | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerMs = 0;
+  private timerStage: ReplyStage = 'greeting';
   private writing = 0;
   private drainWaiters: (() => void)[] = [];
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
@@ -334,7 +335,7 @@ export class Channel {
             this.options.tracer.emit({
               type: 'reply',
               server: this.server,
-              verb: 'NOOP',
+              verb: 'unsolicited',
               reply: event.reply,
             });
           if (event.reply.code === 421) {
@@ -378,13 +379,14 @@ export class Channel {
       return;
     }
     const ms = this.options.timeouts[timeoutOfStage(stage)];
+    this.timerStage = stage;
     if (this.timer !== undefined && this.timerMs === ms) {
       this.timer.refresh();
       return;
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerMs = ms;
-    this.timer = setTimeout(() => this.onTimeout(stage), ms);
+    this.timer = setTimeout(() => this.onTimeout(this.timerStage), ms);
   }
 
   private onTimeout(stage: ReplyStage): void {

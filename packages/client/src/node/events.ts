@@ -22,11 +22,11 @@ export type ClientEvent =
   | { readonly type: 'tls'; readonly server: string; readonly tls: TlsInfo }
   /** A command line was written; AUTH arguments are replaced by `<redacted>`. */
   | { readonly type: 'command'; readonly server: string; readonly line: string }
-  /** A reply arrived (`verb` is what it answers; `greeting` for the banner). */
+  /** A reply arrived (`verb` is what it answers; `greeting` for the banner, `unsolicited` for one nobody asked for). */
   | {
       readonly type: 'reply';
       readonly server: string;
-      readonly verb: ReplyVerb | 'greeting';
+      readonly verb: ReplyVerb | 'greeting' | 'unsolicited';
       readonly reply: Reply;
     }
   /** Bytes after STARTTLS's 220 were thrown away (RFC 3207 §4.2). */

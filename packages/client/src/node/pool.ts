@@ -144,17 +144,19 @@ export function createPool(options: PoolOptions): SmtpPool {
         continue;
       }
       const handed = await new Promise<Slot | undefined>((resolve, reject) => {
-        const entry = { resolve };
-        waiting.push(entry);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            const i = waiting.indexOf(entry);
-            if (i >= 0) waiting.splice(i, 1);
-            reject(abortReason(signal));
+        const onAbort = () => {
+          const i = waiting.indexOf(entry);
+          if (i >= 0) waiting.splice(i, 1);
+          reject(abortReason(signal as AbortSignal));
+        };
+        const entry = {
+          resolve: (slot: Slot | undefined) => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(slot);
           },
-          { once: true },
-        );
+        };
+        waiting.push(entry);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
       if (handed !== undefined) {
         if (!handed.client.closed && !fresh) return { slot: handed, reused: true };
@@ -177,8 +179,8 @@ export function createPool(options: PoolOptions): SmtpPool {
       release(slot);
       return { result };
     } catch (error) {
-      if (slot.client.closed || !isSmtpReplyError(error)) slot.client.close();
-      else slot.sent += 1;
+      // The client closes its own connection when the failure left it in an unknown state;
+      // otherwise (MAIL refused, a message the server cannot take) it stays reusable.
       release(slot);
       const replayable = !progress.bodyStarted || body instanceof Uint8Array;
       if (
