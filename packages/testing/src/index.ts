@@ -9,6 +9,7 @@ export type {
   SmtpPeerBehaviour,
   SmtpPeerEvent,
   SmtpPeerOptions,
+  SmtpPeerReply,
   SmtpPeerStage,
 } from './smtp/smtp-peer';
 export { startSmtpPeer } from './smtp/smtp-peer';

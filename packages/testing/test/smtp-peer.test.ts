@@ -163,6 +163,32 @@ describe('startSmtpPeer', () => {
     if (stage === 'data') expect(peer.messages).toMatchObject([{ acknowledged: false }]);
   });
 
+  it('scripted refusals at any stage; the connection stays open unless 421', async () => {
+    peer = await startSmtpPeer([
+      { replies: { connect: { code: 554, enhanced: '5.7.1', text: 'No service for you' } } },
+      { replies: { rcpt: { code: 452, enhanced: '4.2.2', text: 'Mailbox full' } } },
+      { replies: { data: { code: 554, enhanced: '5.6.0', text: 'Content rejected' } } },
+    ]);
+    const refused = await RawClient.open(peer.port);
+    expect((await refused.reply())?.text).toBe('554 5.7.1 No service for you\r\n');
+    await refused.closedPromise();
+
+    const full = await RawClient.open(peer.port);
+    await full.reply();
+    expect(await transaction(full, ['a@example.test'])).toEqual([250, 250, 452]);
+    expect((await full.command('NOOP'))?.code).toBe(250);
+    full.destroy();
+
+    const content = await RawClient.open(peer.port);
+    await content.reply();
+    await transaction(content, ['a@example.test']);
+    await content.command('DATA');
+    content.write('Subject: x\r\n\r\nbody\r\n.\r\n');
+    expect((await content.reply())?.text).toBe('554 5.6.0 Content rejected\r\n');
+    expect((await content.command('QUIT'))?.code).toBe(221);
+    expect(peer.messages).toMatchObject([{ acknowledged: false }]);
+  });
+
   it('drops the connection after the final dot without replying (the message was read)', async () => {
     peer = await startSmtpPeer({ dropAfterData: true });
     const client = await RawClient.open(peer.port);
@@ -229,5 +255,6 @@ describe('startSmtpPeer', () => {
   it('checks the script', async () => {
     await expect(startSmtpPeer([])).rejects.toBeInstanceOf(TypeError);
     await expect(startSmtpPeer({ greetingDelay: -1 })).rejects.toBeInstanceOf(RangeError);
+    await expect(startSmtpPeer({ replies: { rcpt: { code: 250 } } })).rejects.toBeInstanceOf(RangeError);
   });
 });

@@ -22,6 +22,12 @@ export interface SmtpPeerBehaviour {
   /** Answer `421 4.3.2` at this stage and close the connection. */
   readonly fail421At?: SmtpPeerStage;
   /**
+   * Refuse with these replies at these stages instead of accepting, e.g.
+   * `{ rcpt: { code: 452, enhanced: '4.2.2', text: 'Mailbox full' }, data: { code: 554 } }`.
+   * The connection stays open unless the code is 421. At `rcpt` every recipient is refused.
+   */
+  readonly replies?: { readonly [S in SmtpPeerStage]?: SmtpPeerReply };
+  /**
    * Greylisting: the first RCPT of each (sender, recipient) pair draws `451 4.7.1`; later
    * attempts, on this connection or another, are accepted.
    */
@@ -36,6 +42,16 @@ export interface SmtpPeerBehaviour {
    * Default: no STARTTLS.
    */
   readonly tls?: 'starttls' | 'broken';
+}
+
+/** A scripted refusal (a 4yz or 5yz reply). */
+export interface SmtpPeerReply {
+  /** 400–599. */
+  readonly code: number;
+  /** RFC 3463 enhanced status code, e.g. `5.7.1`. */
+  readonly enhanced?: `${4 | 5}.${number}.${number}`;
+  /** Reply text. Default `Scripted refusal`. */
+  readonly text?: string;
 }
 
 /** Options for {@link startSmtpPeer}. */
@@ -95,14 +111,28 @@ export interface SmtpPeer {
   close(): Promise<void>;
 }
 
-const GREETING_STAGE_FIRST_REPLY = 'ehlo';
-
 function reply421(hostname: string): Reply {
   return {
     code: 421,
     enhanced: '4.3.2',
     lines: [`${hostname} Service not available, closing transmission channel`],
   };
+}
+
+function stageReply(behaviour: SmtpPeerBehaviour, stage: SmtpPeerStage, hostname: string): Reply | undefined {
+  if (behaviour.fail421At === stage) return reply421(hostname);
+  const scripted = behaviour.replies?.[stage];
+  if (!scripted) return undefined;
+  return {
+    code: scripted.code,
+    ...(scripted.enhanced ? { enhanced: scripted.enhanced } : {}),
+    lines: [scripted.text ?? 'Scripted refusal'],
+  };
+}
+
+function formatScripted(reply: Reply): Uint8Array {
+  const prefix = `${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''}`;
+  return new TextEncoder().encode(`${prefix} ${reply.lines.join(' ')}\r\n`);
 }
 
 function address(path: Path): string {
@@ -196,13 +226,16 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
   /** Answers a backend call: `undefined` to accept, an error to refuse, or `'drop'`. */
   const answer = (call: BackendCall): SmtpReplyError | undefined | 'drop' | number => {
     switch (call.kind) {
-      case 'mail':
-        if (behaviour.fail421At === 'mail') return new SmtpReplyError(reply421(hostname));
+      case 'mail': {
+        const refusal = stageReply(behaviour, 'mail', hostname);
+        if (refusal) return new SmtpReplyError(refusal);
         sender = address(call.reversePath);
         recipients = [];
         return undefined;
+      }
       case 'rcpt': {
-        if (behaviour.fail421At === 'rcpt') return new SmtpReplyError(reply421(hostname));
+        const refusal = stageReply(behaviour, 'rcpt', hostname);
+        if (refusal) return new SmtpReplyError(refusal);
         const rcpt = address(call.forwardPath);
         if (isRejected(rcpt)) {
           return new SmtpReplyError({
@@ -223,7 +256,7 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
         recipients.push(rcpt);
         return undefined;
       }
-      case 'data-end':
+      case 'data-end': {
         if (call.refusal) {
           body = undefined;
           return undefined;
@@ -232,12 +265,14 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
           record(false);
           return 'drop';
         }
-        if (behaviour.fail421At === 'data') {
+        const refusal = stageReply(behaviour, 'data', hostname);
+        if (refusal) {
           record(false);
-          return new SmtpReplyError(reply421(hostname));
+          return new SmtpReplyError(refusal);
         }
         record(true);
         return undefined;
+      }
       case 'reset':
         sender = undefined;
         recipients = [];
@@ -257,14 +292,20 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
       case 'send': {
         if (!firstCommandReplied && action.code !== 220) {
           firstCommandReplied = true;
-          if (behaviour.fail421At === GREETING_STAGE_FIRST_REPLY) {
-            write(new TextEncoder().encode(`421 4.3.2 ${hostname} Service not available\r\n`), 421);
-            return false;
+          const refusal = stageReply(behaviour, 'ehlo', hostname);
+          if (refusal) {
+            write(formatScripted(refusal), refusal.code);
+            return refusal.code !== 421;
           }
         }
-        if (action.code === 354 && behaviour.fail421At === 'data-command') {
-          write(new TextEncoder().encode(`421 4.3.2 ${hostname} Service not available\r\n`), 421);
-          return false;
+        if (action.code === 354) {
+          const refusal = stageReply(behaviour, 'data-command', hostname);
+          if (refusal) {
+            // The session expects a body now; close instead of desynchronising it.
+            write(formatScripted(refusal), refusal.code);
+            socket.end();
+            return false;
+          }
         }
         write(action.bytes, action.code);
         return !socket.writableEnded;
@@ -332,8 +373,9 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
     drain();
   }
 
-  if (behaviour.fail421At === 'connect') {
-    session.refuse(reply421(hostname));
+  const atConnect = stageReply(behaviour, 'connect', hostname);
+  if (atConnect) {
+    session.refuse(atConnect);
     drain();
     return;
   }
@@ -370,6 +412,12 @@ export async function startSmtpPeer(
   const steps: readonly SmtpPeerBehaviour[] = Array.isArray(script) ? script : [script as SmtpPeerBehaviour];
   if (steps.length === 0) throw new TypeError('startSmtpPeer: the script needs at least one behaviour');
   for (const step of steps) {
+    for (const reply of Object.values(step.replies ?? {})) {
+      const code = reply?.code ?? 0;
+      if (!Number.isInteger(code) || code < 400 || code > 599) {
+        throw new RangeError('scripted replies must have a 4yz or 5yz code');
+      }
+    }
     if (
       step.greetingDelay !== undefined &&
       (!Number.isFinite(step.greetingDelay) || step.greetingDelay < 0)
