@@ -56,23 +56,34 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
     w?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+  /** The body, once: a hand-written iterator (no async-generator queueing per chunk). */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     if (this.iterating) throw new TypeError('the message body can be read only once');
     this.iterating = true;
-    for (;;) {
+    const next = (): Promise<IteratorResult<Uint8Array>> => {
       const chunk = this.chunks.shift();
       if (chunk !== undefined) {
         const wasFull = this.buffered >= this.highWaterMark;
         this.buffered -= chunk.length;
         if (wasFull && this.buffered < this.highWaterMark / 2) this.onDrain();
-        yield chunk;
-        continue;
+        return Promise.resolve({ value: chunk, done: false });
       }
-      if (this.failure) throw this.failure;
-      if (this.ended) return;
-      await new Promise<void>((resolve) => {
+      if (this.failure) return Promise.reject(this.failure);
+      if (this.ended) return Promise.resolve({ value: undefined, done: true });
+      return new Promise<void>((resolve) => {
         this.waiter = resolve;
-      });
-    }
+      }).then(next);
+    };
+    return {
+      next,
+      return: () => {
+        // The reader stopped early: drop what is buffered so the producer is never held back.
+        this.chunks.length = 0;
+        this.buffered = 0;
+        this.ended = true;
+        this.onDrain();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
   }
 }
