@@ -2,33 +2,41 @@ import { runQueueContract } from '@smtpkit/queue/testing';
 import { createPostgresQueue } from '@smtpkit/queue-postgres';
 import { afterAll, describe } from 'vitest';
 import { postgresAvailability } from '../../../test/support/services.js';
-import { createTestPool, dropSchema, freshSchema } from './support.js';
+import { connectionString, createTestPool, dropSchema } from './support.js';
 
 const postgres = await postgresAvailability();
 
 describe.skipIf(!postgres.available)('postgres', () => {
-  // One pool for the file; every test gets a fresh schema, dropped after it.
+  // Every test gets a fresh schema named after its storage key, dropped after it.
   const pool = createTestPool(6);
   afterAll(() => pool.end());
+  const schemaFor = (storageKey: string, onCleanup: (cleanup: () => Promise<void>) => void) => {
+    const schema = `smtpkit_${storageKey}`;
+    onCleanup(() => dropSchema(pool, schema));
+    return schema;
+  };
 
+  // Handles share one pool passed in.
   runQueueContract(
-    'postgres (batched enqueues, 256 KiB chunks)',
-    async ({ now, onCleanup }) => {
-      const schema = freshSchema('contract');
-      onCleanup(() => dropSchema(pool, schema));
-      return createPostgresQueue({ pool, schema, now });
-    },
-    { bigContentBytes: 32 * 1024 * 1024 },
+    'postgres (shared pool, batched enqueues, 256 KiB chunks)',
+    async ({ now, onCleanup, storageKey }) =>
+      createPostgresQueue({ pool, schema: schemaFor(storageKey, onCleanup), now }),
+    { bigContentBytes: 32 * 1024 * 1024, sharedStorage: true },
   );
 
-  // Small chunks and a small inline limit: every multi-chunk test takes the staged-content path.
+  // Each handle owns a pool made from the connection string. Small chunks and a small inline
+  // limit: every multi-chunk test takes the staged-content path.
   runQueueContract(
-    'postgres (staged content, 4 KiB chunks)',
-    async ({ now, onCleanup }) => {
-      const schema = freshSchema('staged');
-      onCleanup(() => dropSchema(pool, schema));
-      return createPostgresQueue({ pool, schema, now, chunkSize: 4096, inlineContentBytes: 16 * 1024 });
-    },
-    { bigContentBytes: 4 * 1024 * 1024 },
+    'postgres (own pools, staged content, 4 KiB chunks)',
+    async ({ now, onCleanup, storageKey }) =>
+      createPostgresQueue({
+        connectionString,
+        maxConnections: 3,
+        schema: schemaFor(storageKey, onCleanup),
+        now,
+        chunkSize: 4096,
+        inlineContentBytes: 16 * 1024,
+      }),
+    { bigContentBytes: 4 * 1024 * 1024, sharedStorage: true },
   );
 });
