@@ -3,10 +3,11 @@
  * Octets 33..126 other than "+" and "=" stand for themselves; anything else is `+XX`
  * with two upper-case hex digits. Text is handled as UTF-8.
  */
-import { fromUtf8, utf8 } from './bytes';
+import { utf8 } from './bytes';
 import { SmtpSyntaxError } from './errors';
 
 const HEX = '0123456789ABCDEF';
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Encode text as xtext (RFC 3461 §4).
@@ -29,7 +30,8 @@ export function encodeXtext(text: string): string {
  * Decode xtext (RFC 3461 §4). The RFC requires upper-case hex after "+"; lower-case is
  * accepted, as senders in the wild use it and it cannot change the meaning.
  *
- * @throws SmtpSyntaxError (501 5.5.4) on a character outside xtext or a bad "+XX".
+ * @throws SmtpSyntaxError (501 5.5.4) on a character outside xtext, a bad "+XX", or octets
+ * that are not UTF-8 (nothing is silently replaced).
  *
  * @example
  * ```ts
@@ -51,7 +53,11 @@ export function decodeXtext(xtext: string): string {
       throw invalid();
     }
   }
-  return fromUtf8(Uint8Array.from(bytes));
+  try {
+    return strictUtf8.decode(Uint8Array.from(bytes));
+  } catch {
+    throw invalid();
+  }
 }
 
 function invalid(): SmtpSyntaxError {

@@ -34,4 +34,19 @@ describe('xtext (RFC 3461 §4)', () => {
       }),
     );
   });
+
+  it('arbitrary text decodes or gives an SmtpSyntaxError, never another exception', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...'+=aF09 \u00e9\r\n'.split('')), maxLength: 20 }),
+        (text) => {
+          try {
+            expect(encodeXtext(decodeXtext(text)).toUpperCase()).toBe(text.toUpperCase());
+          } catch (error) {
+            expect(isSmtpSyntaxError(error)).toBe(true);
+          }
+        },
+      ),
+    );
+  });
 });
