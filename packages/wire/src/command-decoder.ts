@@ -8,7 +8,11 @@ import { SmtpSyntaxError } from './errors';
 
 /** Options for {@link CommandDecoder}. */
 export interface CommandDecoderOptions {
-  /** Longest command line, octets including CRLF. Default 512 (RFC 5321 §4.5.3.1.4). */
+  /**
+   * Longest command line, octets including CRLF. Default 512 (RFC 5321 §4.5.3.1.4). Extensions
+   * a server announces raise what clients may send (RFC 1870 SIZE +26, RFC 3461 DSN: ENVID +100
+   * on MAIL, ORCPT +500 on RCPT); set this to match.
+   */
   readonly maxCommandLength?: number;
   /**
    * Longest `AUTH` command line (it may carry an initial response), octets including CRLF.
