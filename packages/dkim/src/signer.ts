@@ -13,7 +13,7 @@ import {
 } from './core/header-list';
 import { DEFAULT_MAX_HEADER_BYTES, HeaderSectionDecoder } from './core/header-section';
 import { normalizeLineEnds } from './core/line-ends';
-import { appendSignatureValue, formatSignatureField } from './core/signature-header';
+import { formatSignatureField, type SignatureFields } from './core/signature-header';
 import { type DkimAlgorithm, importSigningKey, type PrivateKeyInput, type SigningKey } from './keys';
 import { type MessageInput, messageChunks } from './message-input';
 
@@ -243,13 +243,14 @@ class StreamingSigner implements DkimSigner {
       body.canonicalizer.end();
       bodyHashes.set(canon, { hash: body.hash.digest('base64'), length: body.canonicalizer.length });
     }
-    const fields = this.#decoder.fields();
+    const headerFields = this.#decoder.fields();
     const seconds = Math.floor(this.#now() / 1000);
     let out = '';
     for (const plan of this.#plans) {
       const body = bodyHashes.get(plan.bodyCanon) ?? { hash: '', length: 0 };
-      const headerNames = plan.headers ?? defaultHeaderList(fields, DEFAULT_SIGNED_HEADERS, plan.oversigned);
-      const unsigned = formatSignatureField({
+      const headerNames =
+        plan.headers ?? defaultHeaderList(headerFields, DEFAULT_SIGNED_HEADERS, plan.oversigned);
+      const fields: SignatureFields = {
         algorithm: plan.key.algorithm,
         headerCanonicalization: plan.headerCanon,
         bodyCanonicalization: plan.bodyCanon,
@@ -261,14 +262,15 @@ class StreamingSigner implements DkimSigner {
         ...(plan.expiresIn === undefined ? {} : { expiration: seconds + plan.expiresIn }),
         headerNames,
         bodyHash: body.hash,
-      });
-      const input = headerHashInput(fields, headerNames, plan.headerCanon, utf8(unsigned));
+      };
+      const unsigned = formatSignatureField(fields);
+      const input = headerHashInput(headerFields, headerNames, plan.headerCanon, utf8(unsigned));
       const signature =
         plan.key.algorithm === 'rsa-sha256'
           ? sign('sha256', input, plan.key.key)
           : // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the header data ("PureEdDSA" over it).
             sign(null, createHash('sha256').update(input).digest(), plan.key.key);
-      out += appendSignatureValue(unsigned, signature.toString('base64'));
+      out += formatSignatureField(fields, signature.toString('base64'));
     }
     return out;
   }

@@ -28,7 +28,7 @@ describe.skipIf(!corpusAvailable)('RFC 8463 Appendix A', () => {
     expect(results[1]).toMatchObject({ algorithm: 'rsa-sha256', selector: 'test', keyBits: 1024 });
   });
 
-  it('A.3: signing A.1 with the given keys, time and header set reproduces both fields byte for byte', async () => {
+  it('A.3: signing A.1 with the given keys, time and header set reproduces the signed message byte for byte', async () => {
     const common = {
       domain: 'football.example.com',
       auid: '@football.example.com',
@@ -47,19 +47,9 @@ describe.skipIf(!corpusAvailable)('RFC 8463 Appendix A', () => {
       ],
     });
     const signed = await signMessage(corpus('rfc8463/unsigned.eml'), signer);
-    const expected = Buffer.from(corpus('rfc8463/signed.eml')).toString('latin1');
-    const ours = Buffer.from(signed).toString('latin1');
-    const fieldValues = (m: string) =>
-      [...m.matchAll(/^DKIM-Signature:[\s\S]*?(?=\r\n[^ \t])/gm)].map((x) =>
-        x[0].replace(/\r\n[ \t]+/g, ' '),
-      );
-    const b = (m: string) => [...m.matchAll(/\bb=([^;]*)/g)].map((x) => x[1].replace(/\s+/g, ''));
-    expect(b(ours)).toEqual(b(expected));
-    expect(fieldValues(ours).map((f) => f.replace(/\bb=[^;]*$/, ''))).toEqual(
-      fieldValues(expected).map((f) => f.replace(/\bb=[^;]*$/, '')),
+    expect(Buffer.from(signed).toString('latin1')).toBe(
+      Buffer.from(corpus('rfc8463/signed.eml')).toString('latin1'),
     );
-    // Everything after the signature fields is the unsigned message, unchanged.
-    expect(ours.slice(ours.indexOf('From:'))).toBe(expected.slice(expected.indexOf('From:')));
     const results = await verifyMessage(signed, { resolver: resolver(), now: () => NOW_2018 });
     expect(results.map((r) => r.status)).toEqual(['pass', 'pass']);
   });

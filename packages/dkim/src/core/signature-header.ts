@@ -6,9 +6,6 @@ import type { Canonicalization } from './body-canonicalizer';
 import { latin1 } from './bytes';
 import { parseTagList, stripFws } from './tag-list';
 
-/** Lines of the generated field stay within RFC 5322 §2.1.1's 78 characters. */
-const LINE = 78;
-
 /** The tags our signer writes, in the order written. */
 export interface SignatureFields {
   readonly algorithm: string;
@@ -24,59 +21,58 @@ export interface SignatureFields {
   readonly bodyHash: string;
 }
 
+const FIELD_NAME = 'DKIM-Signature';
+/** Stands in for b= while folding the unsigned field, so b= lands on its own line as it will when signed. */
+const PLACEHOLDER = '0'.repeat(40);
+
 /**
- * Formats the field with an empty b= (the form that is hashed, §3.7), folded between
- * tags and between header names. Tags come in the order dkimpy (and RFC 8463 A.3) use:
- * v a c d i l q s t x h bh b; h= names are joined with " : " as in RFC 8463 A.3.
+ * Formats the field. Without `signature`, the unsigned form that is hashed (§3.7: b=
+ * empty, no final CRLF); with it, the field to prepend (ending with CRLF). Both fold
+ * identically up to b=, so simple header canonicalisation sees the same bytes.
+ *
+ * Tags, order and folding are dkimpy's, which is how RFC 8463 A.3 was produced (v a c d
+ * i l q s t x h bh b; h= names joined with " : "; lines folded at 58 columns, b= alone on
+ * the last line(s)): with the same inputs, the field comes out byte for byte as published.
  */
-export function formatSignatureField(fields: SignatureFields): string {
-  const atoms: string[] = [
-    'v=1;',
-    `a=${fields.algorithm};`,
-    `c=${fields.headerCanonicalization}/${fields.bodyCanonicalization};`,
-    `d=${fields.sdid};`,
+export function formatSignatureField(fields: SignatureFields, signature?: string): string {
+  const tags = [
+    `v=1`,
+    `a=${fields.algorithm}`,
+    `c=${fields.headerCanonicalization}/${fields.bodyCanonicalization}`,
   ];
-  if (fields.auid !== undefined) atoms.push(`i=${fields.auid};`);
-  if (fields.bodyLength !== undefined) atoms.push(`l=${fields.bodyLength};`);
-  atoms.push('q=dns/txt;', `s=${fields.selector};`);
-  if (fields.timestamp !== undefined) atoms.push(`t=${fields.timestamp};`);
-  if (fields.expiration !== undefined) atoms.push(`x=${fields.expiration};`);
-  const names = fields.headerNames;
-  for (let i = 0; i < names.length; i++) {
-    const last = i === names.length - 1;
-    atoms.push(`${i === 0 ? 'h=' : ''}${names[i]}${last ? ';' : ''}`);
-    if (!last) atoms.push(':');
-  }
-  atoms.push(`bh=${fields.bodyHash};`);
-  let text = 'DKIM-Signature:';
-  let column = text.length;
-  for (const atom of atoms) {
-    if (column + 1 + atom.length > LINE) {
-      text += `\r\n ${atom}`;
-      column = 1 + atom.length;
-    } else {
-      text += ` ${atom}`;
-      column += 1 + atom.length;
-    }
-  }
-  // b= starts its own line so adding the value never refolds the tags before it.
-  return `${text}\r\n b=`;
+  tags.push(`d=${fields.sdid}`);
+  if (fields.auid !== undefined) tags.push(`i=${fields.auid}`);
+  if (fields.bodyLength !== undefined) tags.push(`l=${fields.bodyLength}`);
+  tags.push('q=dns/txt', `s=${fields.selector}`);
+  if (fields.timestamp !== undefined) tags.push(`t=${fields.timestamp}`);
+  if (fields.expiration !== undefined) tags.push(`x=${fields.expiration}`);
+  tags.push(`h=${fields.headerNames.join(' : ')}`, `bh=${fields.bodyHash}`, `b=${signature ?? PLACEHOLDER}`);
+  const folded = fold(tags.join('; '), FIELD_NAME.length);
+  if (signature !== undefined) return `${FIELD_NAME}: ${folded}\r\n`;
+  return `${FIELD_NAME}: ${folded.slice(0, folded.length - PLACEHOLDER.length)}`;
 }
 
-/** Appends the base64 signature to a field from {@link formatSignatureField}, folded. */
-export function appendSignatureValue(unsigned: string, signature: string): string {
-  let out = unsigned;
-  let room = LINE - 3;
-  let i = 0;
-  while (i < signature.length) {
-    if (i > 0) {
-      out += '\r\n ';
-      room = LINE - 1;
+/**
+ * dkimpy's `fold()` as it was when RFC 8463 A.3 was generated: break at the last space
+ * that keeps each line within 72 columns less the field name's length, or hard at that
+ * width where there is none (inside b=).
+ */
+function fold(value: string, nameLength: number): string {
+  const max = 72 - nameLength;
+  if (value.length <= max) return value;
+  let out = '';
+  let rest = value;
+  while (rest.length > max) {
+    const space = rest.lastIndexOf(' ', max - 1);
+    if (space === -1) {
+      out += `${rest.slice(0, max)}\r\n `;
+      rest = rest.slice(max);
+    } else {
+      out += `${rest.slice(0, space)}\r\n `;
+      rest = rest.slice(space + 1);
     }
-    out += signature.slice(i, i + room);
-    i += room;
   }
-  return `${out}\r\n`;
+  return out + rest;
 }
 
 /** A DKIM-Signature field's tags, checked (RFC 6376 §3.5, §6.1.1). */
