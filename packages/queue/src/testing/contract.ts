@@ -868,6 +868,145 @@ export function runQueueContract(
       });
     });
 
+    describe('random operation sequences against a model', () => {
+      it('claims, leases, outcomes, holds, retries and deletes agree with the model at every step', async () => {
+        interface ModelRecipient {
+          final: 'delivered' | 'failed' | null;
+          token: string | null;
+          leaseUntil: number;
+          nextAttemptAt: number;
+        }
+        interface ModelMessage {
+          readonly id: string;
+          readonly recipients: ModelRecipient[];
+          held: boolean;
+        }
+        let seed = 0x5eed;
+        const random = (n: number) => {
+          seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+          return (seed >>> 8) % n;
+        };
+        const model = new Map<string, ModelMessage>();
+        const claimedEver: { messageId: string; index: number; token: string }[] = [];
+        const seen = { applied: 0, duplicate: 0, stale: 0, 'not-found': 0 };
+        const live = () => [...model.values()];
+        const pick = <T>(items: readonly T[]): T | undefined => items[random(Math.max(items.length, 1))];
+        for (let step = 0; step < 500; step++) {
+          const now = clock.now();
+          const op = random(11);
+          if (op <= 1) {
+            const count = 1 + random(3);
+            const id = await queue.enqueue(
+              input(Array.from({ length: count }, (_, i) => `r${step}x${i}@d${random(3)}.example`)),
+            );
+            model.set(id, {
+              id,
+              held: false,
+              recipients: Array.from({ length: count }, () => ({
+                final: null,
+                token: null,
+                leaseUntil: 0,
+                nextAttemptAt: now,
+              })),
+            });
+          } else if (op <= 3) {
+            const leaseMs = (1 + random(3)) * minute;
+            const groups = await queue.claim({ limit: 1 + random(6), leaseMs, workerId: `w${step}` });
+            for (const group of groups) {
+              const message = model.get(group.messageId);
+              expect(message, 'claimed a message that is gone').toBeDefined();
+              expect(message!.held, 'claimed a held message').toBe(false);
+              for (const { index } of group.recipients) {
+                const r = message!.recipients[index]!;
+                expect(r.final, 'claimed a final recipient').toBeNull();
+                expect(r.leaseUntil <= now, 'claimed a recipient under a live lease').toBe(true);
+                expect(r.nextAttemptAt <= now, 'claimed a recipient before its next attempt').toBe(true);
+                r.token = group.leaseToken;
+                r.leaseUntil = now + leaseMs;
+                claimedEver.push({ messageId: group.messageId, index, token: group.leaseToken });
+              }
+            }
+          } else if (op <= 6) {
+            // Older claims are picked as often as recent ones: stale and duplicate outcomes happen.
+            const claim = pick(claimedEver);
+            if (!claim) continue;
+            const kind = (['delivered', 'failed', 'deferred', 'deferred'] as const)[random(4)]!;
+            const nextAttemptAt = now + random(2 * minute);
+            const outcome =
+              kind === 'deferred'
+                ? { kind, reason: 'r', nextAttemptAt }
+                : kind === 'failed'
+                  ? { kind, reason: 'r' }
+                  : { kind };
+            const [result] = await queue.record([
+              { messageId: claim.messageId, index: claim.index, leaseToken: claim.token, outcome },
+            ]);
+            seen[result!.status]++;
+            const message = model.get(claim.messageId);
+            const r = message?.recipients[claim.index];
+            if (!message || !r) {
+              expect(result).toEqual({ status: 'not-found', messageDone: false });
+            } else if (r.final !== null) {
+              expect(result).toEqual({ status: 'duplicate', recipientStatus: r.final, messageDone: false });
+            } else if (kind === 'deferred' && r.token !== claim.token) {
+              expect(result).toEqual({ status: 'stale', recipientStatus: 'pending', messageDone: false });
+            } else {
+              r.token = null;
+              r.leaseUntil = 0;
+              if (kind === 'deferred') r.nextAttemptAt = nextAttemptAt;
+              else r.final = kind;
+              const done = message.recipients.every((x) => x.final !== null);
+              if (done) model.delete(message.id);
+              expect(result).toEqual({
+                status: 'applied',
+                recipientStatus: kind === 'deferred' ? 'pending' : kind,
+                messageDone: done,
+              });
+            }
+          } else if (op === 7) {
+            clock.advance(random(3 * minute));
+          } else if (op === 8) {
+            const message = pick(live());
+            if (!message) continue;
+            message.held = !message.held;
+            await (message.held ? queue.hold(message.id) : queue.release(message.id));
+          } else if (op === 9) {
+            const message = pick(live());
+            if (!message) continue;
+            const pending = message.recipients.filter((r) => r.final === null);
+            for (const r of pending) r.nextAttemptAt = now;
+            expect(await queue.retryNow(message.id)).toBe(pending.length);
+          } else if (random(4) === 0) {
+            const message = pick(live());
+            if (!message) continue;
+            model.delete(message.id);
+            expect(await queue.delete(message.id)).toBe(true);
+          }
+          const stats = await queue.stats();
+          expect(stats.messages).toBe(model.size);
+          expect(stats.recipients.pending).toBe(
+            live().reduce((n, m) => n + m.recipients.filter((r) => r.final === null).length, 0),
+          );
+          expect(stats.byState.held).toBe(live().filter((m) => m.held).length);
+        }
+        // Completeness: once everything is released and every lease and retry time has passed,
+        // one claim hands out exactly the pending recipients of the model.
+        for (const message of live()) if (message.held) await queue.release(message.id);
+        clock.advance(60 * minute);
+        const all = await queue.claim({ limit: 100_000, leaseMs: minute, workerId: 'final' });
+        const expected = live().flatMap((m) =>
+          m.recipients.flatMap((r, i) => (r.final === null ? [`${m.id}#${i}`] : [])),
+        );
+        expect(recipientKeys(all).sort()).toEqual(expected.sort());
+        expect(expected.length).toBeGreaterThan(0);
+        // The sequence reached the interesting results, not just the easy one.
+        expect(seen.duplicate).toBeGreaterThan(0);
+        expect(seen['not-found']).toBeGreaterThan(0);
+        expect(seen.stale).toBeGreaterThan(0);
+        expect(seen.applied).toBeGreaterThan(20);
+      });
+    });
+
     // Only drivers with shared storage get these tests (defined, not skipped, for the others).
     if (options.sharedStorage)
       describe('shared storage', () => {
