@@ -215,6 +215,7 @@ export async function verifyMessage(
   const results: (DkimVerification | Pending)[] = [];
   const canons = new Map<Canonicalization, { canon: BodyCanonicalizer; targets: Target[] }>();
   let evaluated = 0;
+  const lookups = new Map<string, Promise<KeyLookup>>();
   for (const field of fields) {
     if (field.name !== 'dkim-signature') continue;
     const text = latin1(field.raw);
@@ -255,8 +256,14 @@ export async function verifyMessage(
       target = { hash: createHash('sha256'), limit, hashed: 0 };
       body.targets.push(target);
     }
-    const key = lookupKey(options.resolver, sig, signal);
-    key.catch(() => undefined); // awaited below; do not report a rejection while the body streams
+    // One query per key name, however many signatures use it.
+    const keyName = `${sig.selector}._domainkey.${sig.sdid}`.toLowerCase();
+    let key = lookups.get(keyName);
+    if (key === undefined) {
+      key = lookupKey(options.resolver, sig, signal);
+      key.catch(() => undefined); // awaited below; do not report a rejection while the body streams
+      lookups.set(keyName, key);
+    }
     results.push({ field, signature: sig, target, canon: body.canon, key });
   }
   if (canons.size > 0) {

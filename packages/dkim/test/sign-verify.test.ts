@@ -332,3 +332,23 @@ describe('formatKeyRecord (RFC 6376 §3.6.1, RFC 8463 §4)', () => {
     expect(() => formatKeyRecord('nonsense')).toThrow(TypeError);
   });
 });
+
+describe('verifier bounds', () => {
+  it('signatures past maxSignatures are neutral; one key query per key name', async () => {
+    const signer = createDkimSigner({ now: () => NOW, signatures: [rsaOptions, rsaOptions, rsaOptions] });
+    const counting = staticTxt({ 'rsa._domainkey.example.com': record(rsa.publicKey) });
+    const results = await verifyMessage(await signMessage(message, signer), {
+      resolver: counting,
+      now: () => NOW,
+      maxSignatures: 2,
+    });
+    expect(results.map((r) => r.status)).toEqual(['pass', 'pass', 'neutral']);
+    expect(counting.queries).toEqual(['rsa._domainkey.example.com']);
+  });
+
+  it('a header section over maxHeaderBytes is a permerror, not an exception', async () => {
+    const huge = Buffer.concat([Buffer.from(`X-Big: ${'a'.repeat(5000)}\r\n`), message]);
+    const results = await verifyMessage(huge, { resolver, maxHeaderBytes: 1024 });
+    expect(results).toMatchObject([{ status: 'permerror' }]);
+  });
+});
