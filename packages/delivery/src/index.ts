@@ -39,7 +39,11 @@ export {
 export { type NormalizedTlsPolicy, normalizeTlsPolicy, type TlsPolicy } from './core/tls-policy';
 export { decodeXtext, encodeXtext } from './core/xtext';
 export { type BounceInput, type BounceReport, type BounceSettings, buildBounce } from './node/bounce';
-export { type ClientTransportOptions, createClientTransport } from './node/client-transport';
+export {
+  type ClientTransportOptions,
+  type ClosableHostTransport,
+  createClientTransport,
+} from './node/client-transport';
 export {
   createMtaStsResolver,
   type MtaStsFetch,

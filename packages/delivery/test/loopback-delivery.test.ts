@@ -287,6 +287,27 @@ describe('delivery over loopback (real DNS, real client, scripted peers)', () =>
     expect((await w.queue.inspect(id)).recipients[0]?.lastReason).toMatch(/^4\.7\.5 MTA-STS/);
   });
 
+  it('connections to one MX are reused across messages (and closed by stop())', async () => {
+    const w = await world(
+      zone({ 'example.com': { mx: [{ priority: 10, exchange: 'mx1.example.com' }] } }),
+      {},
+      {},
+      {
+        concurrency: 1,
+      },
+    );
+    for (let i = 0; i < 5; i++) {
+      await w.queue.enqueue({
+        envelope: { reversePath: 'alice@example.org', recipients: [{ address: `u${i}@example.com` }] },
+        content: body(`reuse ${i}`),
+      });
+    }
+    await w.worker.processDue();
+    expect(peers[0]!.messages).toHaveLength(5);
+    expect(peers[0]!.connections).toBe(1);
+    await w.worker.stop();
+  });
+
   it('sendDirect: per-recipient results, including "deferred — retry after T"', async () => {
     dns.setZone(zone({ 'busy.example': { mx: [{ priority: 10, exchange: 'mx2.example.com' }] } }));
     peers = await startPeers(

@@ -1,5 +1,13 @@
-import { type ConnectOptions, connect, type RecipientSpec, type SecurityMode } from '@smtpkit/client';
-import type { HostAttemptResult, HostTransport } from './transport';
+import {
+  type ConnectOptions,
+  connect,
+  createPool,
+  type RecipientSpec,
+  type SecurityMode,
+  type SendResult,
+  type SmtpPool,
+} from '@smtpkit/client';
+import type { HostAttempt, HostAttemptResult, HostTransport } from './transport';
 
 /** Options of {@link createClientTransport}. */
 export interface ClientTransportOptions {
@@ -16,17 +24,39 @@ export interface ClientTransportOptions {
     ConnectOptions,
     'timeouts' | 'tls' | 'logger' | 'onEvent' | 'pipelining' | 'chunking'
   >;
+  /**
+   * Keep connections open and reuse them for later messages to the same MX address (with the
+   * same TLS settings), through `@smtpkit/client`'s pool. Default `true`; `false` opens one
+   * connection per transaction.
+   */
+  readonly reuseConnections?: boolean;
+  /** Connections kept per MX address. Default 5. */
+  readonly maxConnectionsPerHost?: number;
+  /** Transactions per connection before it is replaced. Default 100. */
+  readonly maxMessagesPerConnection?: number;
+  /** Milliseconds an idle connection stays open. Default 5000 (don't hog other people's servers). */
+  readonly idleTimeout?: number;
+}
+
+/** A {@link HostTransport} that holds connections: `close()` QUITs them. */
+export interface ClosableHostTransport extends HostTransport {
+  /** QUITs every kept connection. */
+  close(): Promise<void>;
 }
 
 /**
- * The default {@link HostTransport}: one `@smtpkit/client` connection per attempt (connect by
- * address, TLS server name and certificate name = the MX host), one transaction, QUIT.
+ * The default {@link HostTransport}: `@smtpkit/client` connections (connect by address, TLS
+ * server name and certificate name = the MX host), reused per MX address and TLS setting
+ * unless `reuseConnections` is `false`.
  */
-export function createClientTransport(options: ClientTransportOptions): HostTransport {
-  return async (attempt) => {
+export function createClientTransport(options: ClientTransportOptions): ClosableHostTransport {
+  const pools = new Map<string, SmtpPool>();
+  const reuse = options.reuseConnections !== false;
+
+  const connectOptions = (attempt: HostAttempt) => {
     const security: SecurityMode =
       attempt.tls.mode === 'none' ? 'none' : attempt.tls.mode === 'required' ? 'starttls' : 'opportunistic';
-    const client = await connect({
+    return {
       ...options.client,
       host: attempt.address,
       port: attempt.port,
@@ -39,46 +69,72 @@ export function createClientTransport(options: ClientTransportOptions): HostTran
       },
       name: options.heloName,
       ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
-      signal: attempt.signal,
-    });
-    try {
-      const to: RecipientSpec[] = attempt.recipients.map((r) => ({
-        address: r.address,
-        ...(r.notify !== undefined && { notify: r.notify === 'NEVER' ? ['NEVER' as const] : [...r.notify] }),
-        ...(r.orcpt && { orcpt: { addrType: r.orcpt.type, address: r.orcpt.address } }),
-      }));
-      const dsnRelayed = client.capabilities?.dsn === true;
-      const result = await client.sendMail(
-        {
-          from: attempt.from,
-          to,
-          ...((attempt.ret !== undefined || attempt.envid !== undefined) && {
-            dsn: { ret: attempt.ret, envid: attempt.envid },
-          }),
-        },
-        attempt.content(),
-        {
-          ...(attempt.bodyType && { bodyType: attempt.bodyType }),
-          requireTls: attempt.requireTls,
-          ...(attempt.size !== undefined && { size: attempt.size }),
-          signal: attempt.signal,
-        },
-      );
-      const out: HostAttemptResult = {
-        replies: result.recipients.map((r) => r.reply),
-        ...(result.tls && {
-          tls: {
-            authorized: result.tls.authorized,
-            ...(result.tls.protocol && { protocol: result.tls.protocol }),
-          },
-        }),
-        dsnRelayed,
-      };
-      await client.quit().catch(() => client.close());
-      return out;
-    } catch (error) {
-      client.close();
-      throw error;
-    }
+    };
   };
+
+  const send = async (attempt: HostAttempt): Promise<HostAttemptResult> => {
+    const to: RecipientSpec[] = attempt.recipients.map((r) => ({
+      address: r.address,
+      ...(r.notify !== undefined && { notify: r.notify === 'NEVER' ? ['NEVER' as const] : [...r.notify] }),
+      ...(r.orcpt && { orcpt: { addrType: r.orcpt.type, address: r.orcpt.address } }),
+    }));
+    const envelope = {
+      from: attempt.from,
+      to,
+      ...((attempt.ret !== undefined || attempt.envid !== undefined) && {
+        dsn: { ret: attempt.ret, envid: attempt.envid },
+      }),
+    };
+    const sendOptions = {
+      ...(attempt.bodyType && { bodyType: attempt.bodyType }),
+      requireTls: attempt.requireTls,
+      ...(attempt.size !== undefined && { size: attempt.size }),
+      signal: attempt.signal,
+    };
+    let result: SendResult;
+    if (reuse) {
+      const o = connectOptions(attempt);
+      const key = `${o.host}|${o.port}|${o.security}|${o.tls.rejectUnauthorized}|${attempt.host}`;
+      let pool = pools.get(key);
+      if (!pool) {
+        pool = createPool({
+          ...o,
+          maxConnections: options.maxConnectionsPerHost ?? 5,
+          maxMessagesPerConnection: options.maxMessagesPerConnection ?? 100,
+          idleTimeout: options.idleTimeout ?? 5000,
+        });
+        pools.set(key, pool);
+      }
+      result = await pool.sendMail(envelope, attempt.content(), sendOptions);
+    } else {
+      const client = await connect({ ...connectOptions(attempt), signal: attempt.signal });
+      try {
+        result = await client.sendMail(envelope, attempt.content(), sendOptions);
+      } catch (error) {
+        client.close();
+        throw error;
+      }
+      await client.quit().catch(() => client.close());
+    }
+    return {
+      replies: result.recipients.map((r) => r.reply),
+      ...(result.tls && {
+        tls: {
+          authorized: result.tls.authorized,
+          ...(result.tls.protocol && { protocol: result.tls.protocol }),
+        },
+      }),
+      // DSN parameters are only sent when a recipient asked for them; `dsnDropped` says the
+      // server lacked DSN (RFC 3461 §4), which is when NOTIFY=SUCCESS earns a "relayed" report.
+      dsnRelayed: !result.dsnDropped,
+    };
+  };
+
+  return Object.assign(send, {
+    async close() {
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((p) => p.close()));
+    },
+  });
 }

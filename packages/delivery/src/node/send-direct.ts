@@ -109,12 +109,13 @@ export async function sendDirect(
   const content = message.content;
   const open = typeof content === 'function' ? content : () => content;
   const size = message.size ?? (content instanceof Uint8Array ? content.length : undefined);
-  const transport =
+  const transport: HostTransport =
     options.transport ??
     createClientTransport({
       heloName: options.heloName,
       ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
       ...(options.client && { client: options.client }),
+      reuseConnections: false,
     });
   const mtaSts = options.mtaSts ?? createMtaStsResolver({ resolver, now });
   const backoff = new DestinationBackoff();

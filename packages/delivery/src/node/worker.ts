@@ -17,7 +17,11 @@ import type { DsnAction } from '../core/dsn/types';
 import type { DeliveryEvent, DeliveryEventListener } from '../core/events';
 import type { TlsPolicy } from '../core/tls-policy';
 import { type BounceReport, buildBounce } from './bounce';
-import { type ClientTransportOptions, createClientTransport } from './client-transport';
+import {
+  type ClientTransportOptions,
+  type ClosableHostTransport,
+  createClientTransport,
+} from './client-transport';
 import { deliverToDomain } from './deliver-domain';
 import { createMtaStsResolver, type MtaStsResolver } from './mta-sts';
 import type { HostTransport } from './transport';
@@ -49,6 +53,8 @@ export interface DeliveryWorkerOptions {
   readonly localAddress?: string;
   /** Replaces the `@smtpkit/client` transport (tests, custom stacks). */
   readonly transport?: HostTransport;
+  /** Reuse connections to the same MX address across messages. Default `true`. */
+  readonly reuseConnections?: boolean;
   /** The SMTP port of MX hosts. Default 25 (RFC 5321 §4.5.4.2 would say nothing else; tests change it). */
   readonly port?: number;
   /** Deliveries (connections) at once. Default 20. */
@@ -100,7 +106,8 @@ export interface DeliveryWorker {
   start(): void;
   /**
    * Stops claiming, waits for in-flight deliveries up to `deadlineMs` (default 30 000), then
-   * aborts what is left (its leases run out and another worker takes it over).
+   * aborts what is left (its leases run out and another worker takes it over). Closes the
+   * connections kept for reuse (also when only `processDue` was used).
    */
   stop(options?: { readonly deadlineMs?: number }): Promise<void>;
   /**
@@ -111,6 +118,9 @@ export interface DeliveryWorker {
   /** Whether `start()` was called and `stop()` not yet. */
   readonly running: boolean;
 }
+
+/** Never called: one of `options.transport` and the client transport always exists. */
+const unreachableTransport: HostTransport = () => Promise.reject(new TypeError('no transport'));
 
 const toRemoteReply = (reply: ReplyLike | undefined, host: string | undefined): RemoteReply | undefined =>
   reply && {
@@ -159,13 +169,16 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     (typeof options.tlsPolicy === 'object' && options.tlsPolicy.mode === 'mta-sts');
   const mtaSts =
     options.mtaSts ?? (policyUsesSts ? createMtaStsResolver({ resolver: options.resolver, now }) : undefined);
-  const transport =
-    options.transport ??
-    createClientTransport({
-      heloName: options.heloName,
-      ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
-      ...(options.client !== undefined && { client: options.client }),
-    });
+  const ownTransport: ClosableHostTransport | undefined = options.transport
+    ? undefined
+    : createClientTransport({
+        heloName: options.heloName,
+        ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
+        ...(options.client !== undefined && { client: options.client }),
+        ...(options.reuseConnections !== undefined && { reuseConnections: options.reuseConnections }),
+        maxConnectionsPerHost: options.perDomainConcurrency ?? 5,
+      });
+  const transport: HostTransport = options.transport ?? ownTransport ?? unreachableTransport;
   const dsn = options.dsn === false ? undefined : (options.dsn ?? {});
   const reportingMta = dsn?.reportingMta ?? options.heloName;
   const emit = (event: DeliveryEvent) => {
@@ -442,7 +455,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       loop = runLoop();
     },
     async stop(stopOptions = {}) {
-      if (!running) return;
+      if (!running) {
+        await ownTransport?.close();
+        return;
+      }
       running = false;
       unsubscribe?.();
       wake?.();
@@ -458,6 +474,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         controller.abort(new Error('delivery worker stopped'));
         await Promise.all(active);
       }
+      await ownTransport?.close();
     },
     async processDue() {
       let handled = 0;
