@@ -249,6 +249,8 @@ export class ServerSession {
 
   /** Completes the outstanding backend call successfully, with its value if any. */
   resolveCall(value?: unknown): void {
+    // A call that outlived the session (aborted at a shutdown deadline) has nowhere to go.
+    if (this.state === 'closed' && !this.pending) return;
     const pending = this.takePending();
     pending.onResolve(value);
     this.pump();
@@ -256,6 +258,7 @@ export class ServerSession {
 
   /** Completes the outstanding backend call with the error it threw. */
   rejectCall(error: unknown): void {
+    if (this.state === 'closed' && !this.pending) return;
     const pending = this.takePending();
     pending.onReject(error);
     this.pump();
