@@ -68,6 +68,7 @@ export interface QueueCallOptions {
 
 /** What `enqueue` stores. */
 export interface EnqueueInput {
+  /** The envelope; validated (`TypeError` on a caller bug) and stored as a typed record. */
   readonly envelope: Envelope;
   /** Streamed to storage chunk by chunk; never concatenated whole by a durable driver. */
   readonly content: MessageContent;
@@ -132,6 +133,7 @@ export interface ClaimRequest {
 export interface ClaimedRecipient {
   /** The recipient's position in `envelope.recipients`: its id within the message. */
   readonly index: number;
+  /** The recipient as enqueued (address, NOTIFY, ORCPT). */
   readonly recipient: EnvelopeRecipient;
   /** Outcomes recorded before this attempt. */
   readonly attempts: number;
@@ -139,6 +141,7 @@ export interface ClaimedRecipient {
 
 /** Due recipients of one message at one destination domain, leased together under one token. */
 export interface ClaimedGroup {
+  /** The message the recipients belong to. */
   readonly messageId: string;
   /** The recipients' domain, lowercased (`''` for a domainless `postmaster`). */
   readonly domain: string;
@@ -148,8 +151,11 @@ export interface ClaimedGroup {
   readonly leaseExpiresAt: number;
   /** The whole envelope (all recipients, for DSN construction). */
   readonly envelope: Envelope;
+  /** The leased recipients of this message at this domain. */
   readonly recipients: readonly ClaimedRecipient[];
+  /** When the message was enqueued (epoch ms). */
   readonly enqueuedAt: number;
+  /** When the message expires (epoch ms): a deferral from then on makes a recipient `expired`. */
   readonly expiresAt: number;
   /** Content size in octets. */
   readonly size: number;
@@ -157,6 +163,7 @@ export interface ClaimedGroup {
 
 /** `extendLease` parameters. */
 export interface ExtendLeaseRequest {
+  /** The token `claim` returned. */
   readonly leaseToken: string;
   /** The new lease runs this long from now. */
   readonly leaseMs: number;
@@ -164,11 +171,13 @@ export interface ExtendLeaseRequest {
 
 /** One outcome to record. */
 export interface OutcomeRecord {
+  /** The message. */
   readonly messageId: string;
   /** The recipient's `index`. */
   readonly index: number;
   /** The token the recipient was claimed under. */
   readonly leaseToken: string;
+  /** What happened. */
   readonly outcome: DeliveryOutcome;
 }
 
@@ -179,6 +188,7 @@ export interface OutcomeRecord {
  * Final outcomes (`delivered`, `failed`) are applied even from an expired lease: they are facts.
  */
 export interface RecordResult {
+  /** What the call did (see above). */
   readonly status: 'applied' | 'duplicate' | 'stale' | 'not-found';
   /** The recipient's status after the call (absent for `not-found`). */
   readonly recipientStatus?: RecipientStatus;
@@ -188,34 +198,49 @@ export interface RecordResult {
 
 /** A recipient as operators see it. */
 export interface RecipientInfo {
+  /** The recipient's position in the envelope: its id within the message. */
   readonly index: number;
+  /** The recipient as enqueued. */
   readonly recipient: EnvelopeRecipient;
   /** Lowercased domain of the address. */
   readonly domain: string;
+  /** Where the recipient stands. */
   readonly status: RecipientStatus;
+  /** Outcomes recorded so far. */
   readonly attempts: number;
   /** Next attempt time (epoch ms) for pending recipients, `null` for final ones. */
   readonly nextAttemptAt: number | null;
   /** The current lease, while unexpired. */
   readonly lease: { readonly workerId: string; readonly expiresAt: number } | null;
+  /** When the last outcome was recorded (epoch ms). */
   readonly lastAttemptAt: number | null;
   /** Why the last attempt did not deliver. */
   readonly lastReason: string | null;
+  /** The remote reply of the last attempt, when there was one. */
   readonly lastReply: RemoteReply | null;
 }
 
 /** A message in a listing. */
 export interface MessageSummary {
+  /** The message id `enqueue` returned. */
   readonly id: string;
+  /** Its state at the time of the call. */
   readonly state: MessageState;
+  /** The reverse-path (`''` for the null reverse-path). */
   readonly reversePath: string;
+  /** Recipients in the envelope. */
   readonly recipientCount: number;
+  /** Recipients not yet final. */
   readonly pendingCount: number;
   /** Distinct lowercased domains of the pending recipients, sorted. */
   readonly domains: readonly string[];
+  /** Enqueue time (epoch ms). */
   readonly enqueuedAt: number;
+  /** Expiry time (epoch ms). */
   readonly expiresAt: number;
+  /** Content size in octets. */
   readonly size: number;
+  /** Whether the message is on hold. */
   readonly held: boolean;
   /** Earliest next attempt among pending recipients. */
   readonly nextAttemptAt: number | null;
@@ -223,18 +248,27 @@ export interface MessageSummary {
 
 /** One message in full. */
 export interface MessageInfo {
+  /** The message id. */
   readonly id: string;
+  /** Its state at the time of the call. */
   readonly state: MessageState;
+  /** The envelope as enqueued. */
   readonly envelope: Envelope;
+  /** Every recipient with its status, in envelope order. */
   readonly recipients: readonly RecipientInfo[];
+  /** Enqueue time (epoch ms). */
   readonly enqueuedAt: number;
+  /** Expiry time (epoch ms). */
   readonly expiresAt: number;
+  /** Content size in octets. */
   readonly size: number;
+  /** Whether the message is on hold. */
   readonly held: boolean;
 }
 
 /** Filters for `list`; all given ones must match. */
 export interface ListFilter {
+  /** Messages in this state. */
   readonly state?: MessageState;
   /** A pending recipient at this domain (case-insensitive). */
   readonly domain?: string;
@@ -252,7 +286,9 @@ export interface ListFilter {
 
 /** Counts for monitoring. */
 export interface QueueStats {
+  /** Messages in the queue. */
   readonly messages: number;
+  /** Messages by state. */
   readonly byState: Readonly<Record<MessageState, number>>;
   /** Recipients of messages still in the queue, by status. */
   readonly recipients: Readonly<Record<RecipientStatus, number>>;

@@ -9,32 +9,47 @@ import type { DeliveryOutcome, QueueEvent, RecipientStatus, RemoteReply } from '
 
 /** The stored fields of a recipient that an outcome reads. */
 export interface RecipientOutcomeState {
+  /** The stored status. */
   readonly status: RecipientStatus;
+  /** Outcomes recorded so far. */
   readonly attempts: number;
+  /** The token of the last claim, kept until an outcome clears it (even after the lease ran out). */
   readonly leaseToken: string | null;
 }
 
 /** Everything `decideOutcome` needs. */
 export interface OutcomeInput {
+  /** The message (for the event). */
   readonly messageId: string;
+  /** The recipient's index (for the event). */
   readonly index: number;
+  /** The recipient's address (for the event). */
   readonly address: string;
+  /** The recipient as stored, read under the driver's lock. */
   readonly current: RecipientOutcomeState;
+  /** The token the caller claimed under. */
   readonly leaseToken: string;
+  /** What the caller reports. */
   readonly outcome: DeliveryOutcome;
   /** The message's expiry (epoch ms). */
   readonly expiresAt: number;
+  /** The driver's clock. */
   readonly now: number;
 }
 
 /** The fields a driver writes when an outcome is applied; the lease is always cleared. */
 export interface RecipientUpdate {
+  /** The new status. */
   readonly status: RecipientStatus;
+  /** The new attempt count. */
   readonly attempts: number;
   /** `null` once final. */
   readonly nextAttemptAt: number | null;
+  /** `now`. */
   readonly lastAttemptAt: number;
+  /** The outcome's reason (`null` for a delivery). */
   readonly lastReason: string | null;
+  /** The outcome's reply, if any. */
   readonly lastReply: RemoteReply | null;
 }
 
@@ -162,7 +177,9 @@ export function validateOutcome(outcome: DeliveryOutcome): void {
 
 /** The fields of a recipient `deriveMessageState` reads. */
 export interface RecipientStateView {
+  /** The stored status. */
   readonly status: RecipientStatus;
+  /** Outcomes recorded so far. */
   readonly attempts: number;
   /** Lease expiry (epoch ms), or `null`. */
   readonly leaseUntil: number | null;
