@@ -7,7 +7,8 @@
  * The sink runs with `-M N` and exits after N messages: that is the end of each timing.
  *
  * Run: `npx tsx bench/delivery.bench.ts` (or `npm run bench -- delivery`). Needs root for Postfix
- * (it is skipped, with a line saying so, when it cannot run). PostgreSQL: see the hook below.
+ * (it is skipped, with a line saying so, when it cannot run); so is PostgreSQL when 127.0.0.1:5432
+ * does not answer. Connections to the sink are reused (the worker's default), as Postfix does.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +18,10 @@ import { join } from 'node:path';
 import { createDeliveryWorker } from '@smtpkit/delivery';
 import { createNodeResolver } from '@smtpkit/dns';
 import { createMemoryQueue, type Queue } from '@smtpkit/queue';
+import { createPostgresQueue } from '@smtpkit/queue-postgres';
 import { createSqliteQueue } from '@smtpkit/queue-sqlite';
 import { startDnsServer } from '@smtpkit/testing';
+import pg from 'pg';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2000);
 const SESSIONS = 20;
@@ -66,7 +69,10 @@ const message = (i: number): Uint8Array => {
   return new TextEncoder().encode(head + body);
 };
 
-async function ours(name: string, open: () => { queue: Queue; cleanup: () => void }): Promise<number> {
+async function ours(
+  name: string,
+  open: () => Promise<{ queue: Queue; cleanup: () => Promise<void> | void }>,
+): Promise<number> {
   const port = await freePort();
   const sink = startSink(port, N);
   await waitPort(port);
@@ -76,7 +82,7 @@ async function ours(name: string, open: () => { queue: Queue; cleanup: () => voi
       'mx.bench.example': { a: ['127.0.0.1'] },
     },
   });
-  const { queue, cleanup } = open();
+  const { queue, cleanup } = await open();
   const worker = createDeliveryWorker({
     queue,
     resolver: createNodeResolver({ servers: [dns.address] }),
@@ -106,7 +112,7 @@ async function ours(name: string, open: () => { queue: Queue; cleanup: () => voi
   await worker.stop({ deadlineMs: 5000 });
   await queue.close();
   await dns.close();
-  cleanup();
+  await cleanup();
   const rate = N / ((ended - started) / 1000);
   console.log(`${name.padEnd(44)} ${rate.toFixed(0).padStart(6)} msgs/s  (${N} × 4 KiB)`);
   return rate;
@@ -213,21 +219,41 @@ console.log(
   `delivery end to end: ${N} messages of 4 KiB, ${SESSIONS} sessions, loopback, MX via our DNS server\n`,
 );
 const pf = await postfix();
-const sqlite = await ours('smtpkit sqlite FULL (durable) → sink', () => {
+const sqlite = await ours('smtpkit sqlite FULL (durable) → sink', async () => {
   const path = join(tmp, `q-${Date.now()}.db`);
   return {
     queue: createSqliteQueue({ path, synchronous: 'FULL' }),
     cleanup: () => rmSync(path, { force: true }),
   };
 });
-const memory = await ours('smtpkit memory queue (not durable) → sink', () => ({
+const PG = `postgres://postgres@${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? 5432}/test`;
+let postgres: number | undefined;
+try {
+  const probe = new pg.Client({ connectionString: PG });
+  await probe.connect();
+  await probe.end();
+  postgres = await ours('smtpkit postgres (durable) → sink', async () => {
+    const schema = `smtpkit_bench_delivery_${process.pid}`;
+    return {
+      queue: await createPostgresQueue({ connectionString: PG, schema }),
+      cleanup: async () => {
+        const c = new pg.Client({ connectionString: PG });
+        await c.connect();
+        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await c.end();
+      },
+    };
+  });
+} catch (error) {
+  console.log(`smtpkit postgres: skipped (${error instanceof Error ? error.message : String(error)})`);
+}
+const memory = await ours('smtpkit memory queue (not durable) → sink', async () => ({
   queue: createMemoryQueue(),
   cleanup: () => {},
 }));
-// PostgreSQL hook: when @smtpkit/queue-postgres exports its factory, add
-//   await ours('smtpkit postgres → sink', () => ({ queue: createPostgresQueue({...}), cleanup }))
 rmSync(tmp, { recursive: true, force: true });
 if (pf !== undefined) {
   console.log(`\nratio sqlite/postfix: ${(sqlite / pf).toFixed(2)}× (target ≥ 0.5×)`);
+  if (postgres !== undefined) console.log(`ratio postgres/postfix: ${(postgres / pf).toFixed(2)}×`);
   console.log(`ratio memory/postfix: ${(memory / pf).toFixed(2)}×`);
 }
