@@ -50,6 +50,7 @@ import {
 } from '@smtpkit/queue';
 import pg from 'pg';
 import { Batcher } from './batcher.js';
+import { ClaimedContent } from './claimed-content.js';
 import { migrate, quoteSchemaName } from './schema.js';
 import { type Statements, statements } from './statements.js';
 
@@ -81,6 +82,12 @@ export interface PostgresQueueOptions extends QueueDriverOptions {
    * process is still streaming is never removed.
    */
   readonly abandonedEnqueueMs?: number;
+  /**
+   * A claim fetches the content of claimed messages up to this size along with them, and the
+   * first `readContent` of such a message under its lease is served from that copy (content
+   * never changes once committed). 0 turns it off. Default 64 KiB.
+   */
+  readonly prefetchContentBytes?: number;
 }
 
 interface EnqueueRow {
@@ -125,6 +132,17 @@ interface MessageRow {
 // RFC 4122 text form, as `randomId()` produces; anything else cannot name a stored message or lease.
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * A lease token is `<message id>.<group token>`: the message id lets `extendLease` find the
+ * leased rows by primary key. Returns `null` for anything else (no lease has that token).
+ */
+function parseLeaseToken(token: string): { messageId: string; group: string } | null {
+  const dot = token.indexOf('.');
+  const messageId = token.slice(0, dot).toLowerCase();
+  const group = token.slice(dot + 1).toLowerCase();
+  return dot > 0 && uuidPattern.test(messageId) && uuidPattern.test(group) ? { messageId, group } : null;
+}
+
 /** `bigint` columns arrive as strings (they may exceed 2^53); epoch ms never do. */
 function toNumber(value: string | number): number {
   return typeof value === 'number' ? value : Number(value);
@@ -132,6 +150,12 @@ function toNumber(value: string | number): number {
 
 function toNumberOrNull(value: string | number | null): number | null {
   return value === null ? null : toNumber(value);
+}
+
+/** The stored group token a record's lease token stands for, or `''` (matches none). */
+function leaseGroup(token: string, messageId: string): string {
+  const parsed = parseLeaseToken(token);
+  return parsed !== null && parsed.messageId === messageId ? parsed.group : '';
 }
 
 function parseReply(text: string | null): RemoteReply | null {
@@ -187,6 +211,9 @@ class PostgresQueue implements Queue {
   readonly #inlineBytes: number;
   readonly #abandonedMs: number;
   readonly #batcher: Batcher<EnqueueRow>;
+  readonly #prefetchBytes: number;
+  // 16 MiB: a few claims' worth of small messages.
+  readonly #claimed = new ClaimedContent(16 * 1024 * 1024);
   readonly #events = new QueueEventHub();
   #lastCleanup: number;
   #closed = false;
@@ -205,6 +232,8 @@ class PostgresQueue implements Queue {
     if (!(this.#inlineBytes >= 0)) throw new RangeError('inlineContentBytes must be ≥ 0');
     if (!(this.#abandonedMs > 0)) throw new RangeError('abandonedEnqueueMs must be > 0');
     if (!(this.#lifetimeMs > 0)) throw new RangeError('maxQueueLifetimeMs must be > 0');
+    this.#prefetchBytes = options.prefetchContentBytes ?? 64 * 1024;
+    if (!(this.#prefetchBytes >= 0)) throw new RangeError('prefetchContentBytes must be ≥ 0');
     this.#lastCleanup = this.#now();
     this.#batcher = new Batcher<EnqueueRow>({
       write: (rows) => this.#insert(rows),
@@ -423,7 +452,15 @@ class PostgresQueue implements Queue {
       this.#lastCleanup = now;
       await this.#run('removing abandoned content', () => this.removeAbandoned());
     }
-    const params: unknown[] = [now, request.limit, randomId(), request.workerId, leaseExpiresAt];
+    const params: unknown[] = [
+      now,
+      request.limit,
+      randomId(),
+      request.workerId,
+      leaseExpiresAt,
+      // -1: no message is that small, so nothing is prefetched.
+      this.#prefetchBytes > 0 ? this.#prefetchBytes : -1,
+    ];
     if (request.domains) params.push(request.domains.map((d) => String(d).toLowerCase()));
     const { rows } = await this.#run('claim', () =>
       this.#pool.query<{
@@ -433,11 +470,13 @@ class PostgresQueue implements Queue {
         expires_at: string;
         size: string;
         leased: [number, string, number, string][];
+        content: Buffer | null;
       }>(request.domains ? this.#sql.claimInDomains : this.#sql.claim, params),
     );
     const groups: ClaimedGroup[] = [];
     for (const row of rows) {
       const envelope = decodeEnvelope(row.envelope);
+      if (row.content !== null) this.#claimed.put(row.id, row.content, leaseExpiresAt);
       const byDomain = new Map<string, { token: string; recipients: ClaimedRecipient[] }>();
       for (const [index, domain, attempts, token] of row.leased) {
         const recipient = envelope.recipients[index];
@@ -454,7 +493,7 @@ class PostgresQueue implements Queue {
         groups.push({
           messageId: row.id,
           domain,
-          leaseToken: group.token,
+          leaseToken: `${row.id}.${group.token}`,
           leaseExpiresAt,
           envelope,
           recipients: group.recipients,
@@ -470,10 +509,11 @@ class PostgresQueue implements Queue {
   async extendLease(request: ExtendLeaseRequest, options?: QueueCallOptions): Promise<number | null> {
     this.#check(options);
     validateExtendLeaseRequest(request);
-    if (!uuidPattern.test(request.leaseToken)) return null;
+    const token = parseLeaseToken(request.leaseToken);
+    if (token === null) return null;
     const expiresAt = this.#now() + request.leaseMs;
     const result = await this.#run('extendLease', () =>
-      this.#pool.query(this.#sql.extend, [request.leaseToken, expiresAt]),
+      this.#pool.query(this.#sql.extend, [token.messageId, token.group, expiresAt]),
     );
     return (result.rowCount ?? 0) > 0 ? expiresAt : null;
   }
@@ -518,7 +558,8 @@ class PostgresQueue implements Queue {
             index: record.index,
             address: row.address,
             current: { status: row.status, attempts: row.attempts, leaseToken: row.lease_token },
-            leaseToken: record.leaseToken.toLowerCase(),
+            // A token of another message matches no stored token.
+            leaseToken: leaseGroup(record.leaseToken, messageId),
             outcome: record.outcome,
             expiresAt: expires,
             now,
@@ -570,6 +611,7 @@ class PostgresQueue implements Queue {
         return results;
       }),
     );
+    for (const event of events) if (event.type === 'done') this.#claimed.delete(event.messageId);
     this.#events.emit(...events);
     return results;
   }
@@ -577,6 +619,11 @@ class PostgresQueue implements Queue {
   async *readContent(messageId: string, options?: QueueCallOptions): AsyncIterable<Uint8Array> {
     this.#check(options);
     if (!uuidPattern.test(messageId)) throw new QueueNotFoundError(messageId);
+    const claimed = this.#claimed.take(messageId, this.#now());
+    if (claimed !== undefined) {
+      if (claimed.length > 0) yield claimed;
+      return;
+    }
     const head = await this.#run('readContent', () =>
       this.#pool.query<{ chunk_count: number; data: Buffer | null }>(this.#sql.contentHead, [messageId]),
     );
@@ -735,6 +782,7 @@ class PostgresQueue implements Queue {
     const { rows } = await this.#run('delete', () =>
       this.#pool.query<{ n: string }>(this.#sql.delete, [messageId]),
     );
+    this.#claimed.delete(messageId);
     const existed = toNumber(rows[0]?.n ?? 0) > 0;
     if (existed) this.#events.emit({ type: 'delete', at: this.#now(), messageId });
     return existed;
@@ -770,6 +818,7 @@ class PostgresQueue implements Queue {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#claimed.clear();
     await this.#batcher.drain();
     if (this.#ownPool) await this.#pool.end();
   }

@@ -20,7 +20,7 @@ export function statements(s: string) {
       SELECT message_id, idx FROM ${s}.recipients
       WHERE status = 'pending' AND NOT held AND next_attempt_at <= $1::bigint
         AND (lease_until IS NULL OR lease_until <= $1::bigint)
-        ${withDomains ? 'AND domain = ANY($6::text[])' : ''}
+        ${withDomains ? 'AND domain = ANY($7::text[])' : ''}
       ORDER BY next_attempt_at, enqueued_at, message_id, idx
       LIMIT $2::integer
       -- Rows another claim has locked are skipped, not waited for: concurrent claimers never
@@ -35,7 +35,11 @@ export function statements(s: string) {
       RETURNING r.message_id, r.idx, r.domain, r.attempts, r.lease_token, r.next_attempt_at
     )
     SELECT m.id, m.envelope, m.enqueued_at, m.expires_at, m.size, min(l.next_attempt_at) AS first_due,
-      json_agg(json_build_array(l.idx, l.domain, l.attempts, l.lease_token) ORDER BY l.idx) AS leased
+      json_agg(json_build_array(l.idx, l.domain, l.attempts, l.lease_token) ORDER BY l.idx) AS leased,
+      -- Small content comes along, saving the worker a round trip per message.
+      CASE WHEN m.size <= $6::bigint AND m.chunk_count <= 1 THEN coalesce(
+        (SELECT c.data FROM ${s}.chunks c WHERE c.message_id = m.id AND c.seq = 0), '\\x'::bytea
+      ) END AS content
     FROM leased l JOIN ${s}.messages m ON m.id = l.message_id
     GROUP BY m.id
     ORDER BY first_due, m.enqueued_at, m.id`;
@@ -84,10 +88,10 @@ export function statements(s: string) {
     extend: `
       WITH locked AS MATERIALIZED (
         SELECT message_id, idx FROM ${s}.recipients
-        WHERE lease_token = $1 AND status = 'pending'
-        ORDER BY message_id, idx FOR UPDATE
+        WHERE message_id = $1::uuid AND lease_token = $2::uuid AND status = 'pending'
+        ORDER BY idx FOR UPDATE
       )
-      UPDATE ${s}.recipients r SET lease_until = $2
+      UPDATE ${s}.recipients r SET lease_until = $3::bigint
       FROM locked WHERE r.message_id = locked.message_id AND r.idx = locked.idx`,
     /**
      * Locks the messages an outcome batch touches, in id order. Outcomes change a recipient's
