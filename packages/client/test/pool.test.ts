@@ -144,4 +144,30 @@ describe('createPool', () => {
     await server.done();
     expect(connections).toBe(2);
   });
+
+  it('idleTimeout QUITs an idle connection; the next send opens a fresh one', async () => {
+    let connections = 0;
+    server = await scriptedServer(async (peer) => {
+      connections += 1;
+      await greet(peer);
+      await deliver(peer, `${connections}@example.org`, []);
+      await peer.expect('QUIT\r\n');
+      await peer.send('221 bye\r\n');
+    });
+    const pool = createPool({
+      host: '127.0.0.1',
+      port: server.port,
+      security: 'none',
+      name: 'client.test',
+      idleTimeout: 100,
+    });
+    await pool.sendMail(envelope('1@example.org'), body);
+    expect(pool.idle).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pool.size).toBe(0);
+    await pool.sendMail(envelope('2@example.org'), body);
+    await pool.close();
+    await server.done();
+    expect(connections).toBe(2);
+  });
 });
