@@ -136,6 +136,15 @@ describe('delivery worker: routing and classification', () => {
     expect(dsn?.parsed?.recipients[0]).toMatchObject({ action: 'failed', status: '5.1.10' });
   });
 
+  it('an address the client refuses to send (TypeError) fails with 5.1.3 instead of looping', async () => {
+    const t = scriptedTransport(() => new TypeError('invalid to address "a b@example.com"'));
+    const { worker, enqueue, dsns } = setup(zone, t);
+    await enqueue({ to: ['bob@example.com'] });
+    await worker.processDue();
+    expect(t.calls).toHaveLength(1);
+    expect((await dsns())[0]?.parsed?.recipients[0]).toMatchObject({ action: 'failed', status: '5.1.3' });
+  });
+
   it('a DNS temporary failure defers with 4.4.3', async () => {
     const { worker, enqueue, queue } = setup(
       zone,

@@ -42,8 +42,6 @@ export interface DomainContext {
   readonly addressOrder?: AddressOrder;
   readonly emit: (event: DeliveryEvent) => void;
   readonly signal: AbortSignal;
-  /** Stands in for MX resolution (a smarthost): these hosts are tried instead. */
-  readonly relayHosts?: readonly MxHost[];
 }
 
 /** The outcome of one domain delivery: a verdict per recipient, in job order. */
@@ -87,24 +85,19 @@ const all = (job: DomainJob, verdict: Verdict): DomainResult => ({
 export async function deliverToDomain(job: DomainJob, ctx: DomainContext): Promise<DomainResult> {
   const { signal } = ctx;
   signal.throwIfAborted();
-  let hosts: readonly MxHost[];
-  if (ctx.relayHosts) {
-    hosts = ctx.relayHosts;
-  } else {
-    const mx = await resolveMx(job.domain, {
-      resolver: ctx.resolver,
-      allowPrivate: ctx.allowPrivate,
-      signal,
-      ...(ctx.random && { random: ctx.random }),
-      ...(ctx.addressOrder && { addressOrder: ctx.addressOrder }),
-    });
-    if (mx.status === 'transient') return all(job, classifyFailure('dns-tempfail', mx.message));
-    if (mx.status === 'permanent') {
-      if (mx.reason === 'null-mx') return all(job, classifyFailure('null-mx'));
-      return all(job, { kind: 'failed', status: mx.enhancedCode, reason: mx.message });
-    }
-    hosts = mx.hosts;
+  const mx = await resolveMx(job.domain, {
+    resolver: ctx.resolver,
+    allowPrivate: ctx.allowPrivate,
+    signal,
+    ...(ctx.random && { random: ctx.random }),
+    ...(ctx.addressOrder && { addressOrder: ctx.addressOrder }),
+  });
+  if (mx.status === 'transient') return all(job, classifyFailure('dns-tempfail', mx.message));
+  if (mx.status === 'permanent') {
+    if (mx.reason === 'null-mx') return all(job, classifyFailure('null-mx'));
+    return all(job, { kind: 'failed', status: mx.enhancedCode, reason: mx.message });
   }
+  let hosts: readonly MxHost[] = mx.hosts;
 
   // TLS requirements: the configured policy, tightened by MTA-STS and REQUIRETLS.
   const policy = normalizeTlsPolicy(
@@ -117,7 +110,7 @@ export async function deliverToDomain(job: DomainJob, ctx: DomainContext): Promi
         ? { mode: 'none', verify: false }
         : { mode: 'opportunistic', verify: false };
   let allowPlaintextFallback = policy.allowPlaintextFallback;
-  if (policy.mode === 'mta-sts' && ctx.mtaSts && !ctx.relayHosts) {
+  if (policy.mode === 'mta-sts' && ctx.mtaSts) {
     const sts = await ctx.mtaSts.lookup(job.domain, { signal });
     if (sts.status === 'policy' && sts.policy.mode !== 'none') {
       const mode = sts.policy.mode;

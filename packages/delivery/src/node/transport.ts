@@ -119,6 +119,17 @@ export function classifyTransportError(error: unknown): TransportErrorClass {
     // Greeting, EHLO/HELO, STARTTLS, AUTH refusals: this host will not talk to us; the next may.
     return { scope: 'host', failure: 'protocol', reply, unavailable: false, detail };
   }
+  // The client refuses an address it cannot put on the wire with a TypeError before sending
+  // anything: no host will take it, so it fails like a 553 (RFC 3463 X.1.3, bad address syntax)
+  // instead of being retried until it expires.
+  if (error instanceof TypeError && /address/i.test(detail)) {
+    return {
+      scope: 'message',
+      reply: { code: 553, enhanced: '5.1.3', lines: [detail] },
+      lostAfterDot: false,
+      detail,
+    };
+  }
   if (prop(error, 'messageMayBeAccepted') === true) {
     return { scope: 'message', lostAfterDot: true, detail };
   }
