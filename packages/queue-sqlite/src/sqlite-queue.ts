@@ -163,18 +163,20 @@ class SqliteQueue implements Queue {
     if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1)
       throw new RangeError('chunkSize must be a positive integer');
     if (!(this.#inlineBytes >= 0)) throw new RangeError('inlineContentBytes must be ≥ 0');
+    let db: Database.Database | undefined;
     try {
-      this.#db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma(`synchronous = ${this.#synchronous}`);
-      migrate(this.#db);
-      removeAbandonedContent(this.#db, this.#now() - this.#abandonedMs);
+      db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.#synchronous}`);
+      migrate(db);
+      removeAbandonedContent(db, this.#now() - this.#abandonedMs);
     } catch (error) {
+      db?.close();
       throw wrap(error, 'opening the database');
     }
+    this.#db = db;
     this.#lastCleanup = this.#now();
     this.#commit = new GroupCommit(this.#db);
-    const db = this.#db;
     this.#sql = {
       insertMessage: db.prepare(
         'INSERT INTO messages (id, envelope, sender_lc, size, chunk_count, enqueued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
