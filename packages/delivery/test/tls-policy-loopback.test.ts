@@ -141,6 +141,23 @@ describe('TLS policy over loopback (startSmtpPeer, test certificates)', () => {
     expect(r.pending?.recipients[0]?.lastReason).toMatch(/^4\.7\.5 MTA-STS/);
   });
 
+  it('RFC 8461 testing: an invalid certificate is delivered to anyway and reported', async () => {
+    const untrusted = await createTestCertificates({ names: ['mx1.example.com'] });
+    const testing = createMtaStsResolver({
+      resolver: createNodeResolver({ servers: [dns.address] }),
+      fetch: async () => ({
+        status: 200,
+        headers: { get: () => 'text/plain' },
+        text: async () => 'version: STSv1\nmode: testing\nmx: mx1.example.com\nmax_age: 600\n',
+      }),
+    });
+    const r = await run({ tls: 'starttls' }, { certificates: untrusted, policy: 'mta-sts', mtaSts: testing });
+    expect(r.peer.messages).toHaveLength(1);
+    expect(r.events).toContainEqual(
+      expect.objectContaining({ type: 'mta-sts', mode: 'testing', result: 'violation' }),
+    );
+  });
+
   it('opportunistic: STARTTLS with a certificate nobody vouches for still encrypts (RFC 7435)', async () => {
     const untrusted = await createTestCertificates({ names: ['mx1.example.com'] });
     const r = await run({ tls: 'starttls' }, { certificates: untrusted });

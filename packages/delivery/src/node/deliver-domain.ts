@@ -110,6 +110,7 @@ export async function deliverToDomain(job: DomainJob, ctx: DomainContext): Promi
         ? { mode: 'none', verify: false }
         : { mode: 'opportunistic', verify: false };
   let allowPlaintextFallback = policy.allowPlaintextFallback;
+  let stsTesting = false;
   if (policy.mode === 'mta-sts' && ctx.mtaSts) {
     const sts = await ctx.mtaSts.lookup(job.domain, { signal });
     if (sts.status === 'policy' && sts.policy.mode !== 'none') {
@@ -132,8 +133,17 @@ export async function deliverToDomain(job: DomainJob, ctx: DomainContext): Promi
         }
         tls = { mode: 'required', verify: true };
         allowPlaintextFallback = false;
-      } else if (unlisted.length === 0) {
-        ctx.emit({ type: 'mta-sts', domain: job.domain, mode, result: 'ok', detail: 'all MX hosts listed' });
+      } else {
+        stsTesting = true;
+        if (unlisted.length === 0) {
+          ctx.emit({
+            type: 'mta-sts',
+            domain: job.domain,
+            mode,
+            result: 'ok',
+            detail: 'all MX hosts listed',
+          });
+        }
       }
     }
   }
@@ -150,7 +160,20 @@ export async function deliverToDomain(job: DomainJob, ctx: DomainContext): Promi
     admitted[i]?.ok ? h.addresses.map((a) => ({ host: h.exchange, address: a.address, tls })) : [],
   );
   try {
-    return await tryCandidates(job, ctx, candidates, admitted, allowPlaintextFallback);
+    const result = await tryCandidates(job, ctx, candidates, admitted, allowPlaintextFallback);
+    if (stsTesting && result.host !== undefined && !result.tls?.authorized) {
+      // RFC 8461 §5 testing mode: what enforce would have refused is reported, not acted on.
+      ctx.emit({
+        type: 'mta-sts',
+        domain: job.domain,
+        mode: 'testing',
+        result: 'violation',
+        detail: result.tls
+          ? `certificate of ${result.host} not valid for its name`
+          : `delivered to ${result.host} without TLS`,
+      });
+    }
+    return result;
   } finally {
     hosts.forEach((h, i) => {
       if (admitted[i]?.ok) ctx.backoff.endProbe(h.exchange);
