@@ -290,4 +290,55 @@ describe('transcripts', () => {
     const out = h.send('NOOP\r\n'.repeat(6));
     expect(codes(out)).toEqual([250, 250, 250, 250, 250, 421]);
   });
+
+  it('RFC 3030 §2: RSET between BDAT chunks drops the message (the backend stream fails) and resets', () => {
+    const h = new Harness();
+    h.start();
+    h.send('EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n');
+    expect(h.send('BDAT 4\r\nabcd')).toBe('250 2.0.0 4 octets received\r\n');
+    expect(h.send('RSET\r\n')).toBe('250 2.0.0 Ok\r\n');
+    const kinds = h.calls.map((c) => c.kind);
+    expect(kinds.slice(-2)).toEqual(['data-end', 'reset']);
+    expect(h.calls.at(-2)).toMatchObject({ kind: 'data-end', refusal: { code: 451 } });
+    expect(h.session.state).toBe('ready');
+  });
+
+  it('RFC 3030 §2: a BDAT chunk over the size limit is refused after it is read, and ends the transaction', () => {
+    const h = new Harness({ limits: { maxMessageSize: 10 } });
+    h.start();
+    h.send('EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n');
+    expect(h.send('BDAT 8\r\n12345678')).toBe('250 2.0.0 8 octets received\r\n');
+    expect(h.send('BDAT 8 LAST\r\nRSET\r\nXY')).toBe(
+      '552 5.3.4 Message size exceeds fixed maximum message size\r\n',
+    );
+    expect(h.session.state).toBe('ready');
+    expect(h.send('BDAT 1 LAST\r\nx')).toMatch(/^503 5\.5\.1 /);
+    expect(h.send('NOOP\r\n')).toBe('250 2.0.0 Ok\r\n');
+  });
+
+  it('LMTP with BDAT: one reply per recipient after the LAST chunk', () => {
+    const h = new Harness({ lmtp: true });
+    h.start();
+    h.send('LHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\n');
+    expect(codes(h.send('BDAT 2 LAST\r\nhi'))).toEqual([250, 250]);
+  });
+
+  it('RFC 5321 §4.1.1.4: the 250 after the dot is not sent before the backend settles', () => {
+    let ack: (() => void) | undefined;
+    const session = new Harness().session;
+    session.start();
+    session.receive(
+      Buffer.from('EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\nx\r\n.\r\n'),
+    );
+    const sent: string[] = [];
+    for (let a = session.nextAction(); a; a = session.nextAction()) {
+      if (a.type === 'send') sent.push(Buffer.from(a.bytes).toString());
+      if (a.type === 'call' && a.call.kind !== 'data-end') session.resolveCall();
+      if (a.type === 'call' && a.call.kind === 'data-end') ack = () => session.resolveCall();
+    }
+    expect(sent.at(-1)).toMatch(/^354 /);
+    ack!();
+    const last = session.nextAction();
+    expect(last?.type === 'send' && Buffer.from(last.bytes).toString()).toBe('250 2.0.0 Ok: queued\r\n');
+  });
 });
