@@ -370,6 +370,23 @@ describe('delivery worker: lifecycle', () => {
     expect(worker.running).toBe(false);
   });
 
+  it('stop({ deadlineMs }) aborts a delivery that outlives the deadline; its recipient stays queued', async () => {
+    const t = async (a: { signal: AbortSignal }) =>
+      new Promise<never>((_, reject) => {
+        a.signal.addEventListener('abort', () => reject(a.signal.reason), { once: true });
+      });
+    const { worker, enqueue, queue } = setup(zone, t, { pollIntervalMs: 10 });
+    const id = await enqueue({ to: ['bob@example.com'] });
+    worker.start();
+    for (let i = 0; i < 100 && (await queue.inspect(id)).state !== 'active'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Without the abort this would hang until the test times out.
+    await worker.stop({ deadlineMs: 100 });
+    const info = await queue.inspect(id);
+    expect(info.recipients[0]).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
   it('per-domain concurrency caps simultaneous connections to one domain', async () => {
     let open = 0;
     let peak = 0;
