@@ -168,6 +168,7 @@ export class ServerSession {
     if (!options.hostname || /[\s\0]/.test(options.hostname)) {
       throw new TypeError('ServerSession: hostname must be a non-empty name without spaces');
     }
+    if (typeof options.nonce !== 'function') throw new TypeError('ServerSession: nonce must be a function');
     this.options = options;
     this.hostname = options.hostname;
     this.lmtp = options.lmtp ?? false;
