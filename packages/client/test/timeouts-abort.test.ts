@@ -98,4 +98,33 @@ describe('timeouts and abort', () => {
     await expect(connect({ host: 'x', name: 'evil\r\nMAIL FROM:<>' })).rejects.toThrow(TypeError);
     await expect(connect({ host: 'x', port: 70000 })).rejects.toThrow(RangeError);
   });
+
+  it('abort while the body stream is stalled rejects at once and closes the connection', async () => {
+    server = await scriptedServer(async (peer) => {
+      await peer.send('220 mx.test ESMTP\r\n');
+      await peer.expect('EHLO client.test\r\n');
+      await peer.send('250-mx.test\r\n250 PIPELINING\r\n');
+      await peer.expect('MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n');
+      await peer.send('250 ok\r\n250 ok\r\n354 go\r\n');
+      await peer.closed();
+    });
+    let release: () => void = () => {};
+    async function* stalled() {
+      yield te.encode('Subject: x\r\n\r\n');
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      yield te.encode('never\r\n');
+    }
+    const client = await connect(base(server.port));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const error = await client
+      .sendMail({ from: 'a@example.com', to: ['b@example.org'] }, stalled(), { signal: controller.signal })
+      .catch((e) => e);
+    expect(error.name).toBe('AbortError');
+    expect(client.closed).toBe(true);
+    release();
+    await server.done();
+  });
 });

@@ -13,7 +13,9 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /**
- * Runs `onAbort` if `signal` aborts while `work` runs; always detaches afterwards.
+ * Runs `work`; if `signal` aborts first, calls `onAbort` (which closes the connection) and
+ * rejects at once with the abort reason — even when `work` is stuck on something that is not
+ * the socket (a body stream that stopped yielding). `work` then settles in the background.
  */
 export async function withAbort<T>(
   signal: AbortSignal | undefined,
@@ -22,11 +24,20 @@ export async function withAbort<T>(
 ): Promise<T> {
   if (signal === undefined) return work();
   throwIfAborted(signal);
-  const listener = () => onAbort(abortReason(signal));
-  signal.addEventListener('abort', listener, { once: true });
+  let listener: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    listener = () => {
+      const reason = abortReason(signal);
+      onAbort(reason);
+      reject(reason);
+    };
+    signal.addEventListener('abort', listener, { once: true });
+  });
+  const running = work();
+  running.catch(() => {});
   try {
-    return await work();
+    return await Promise.race([running, aborted]);
   } finally {
-    signal.removeEventListener('abort', listener);
+    if (listener !== undefined) signal.removeEventListener('abort', listener);
   }
 }
