@@ -169,6 +169,29 @@ describe('RFC 3464 delivery status notifications', () => {
     expect(() => parseNotify('NEVER,FAILURE')).toThrow(RangeError);
   });
 
+  it('RFC 6533 internationalized DSN: message/global-delivery-status with utf-8 addresses', async () => {
+    const text = await collect(
+      formatDsn({
+        ...base,
+        global: true,
+        ret: 'FULL',
+        recipients: [
+          {
+            finalRecipient: { type: 'utf-8', address: 'josé@exemplo.example' },
+            action: 'failed',
+            status: '5.1.1',
+          },
+        ],
+        content: enc.encode('Subject: olá\r\n\r\ncorpo\r\n'),
+      }),
+    );
+    expect(text).toContain('Content-Type: message/global-delivery-status\r\n');
+    expect(text).toContain('Content-Type: message/global\r\n');
+    const parsed = parseDsn(enc.encode(text));
+    expect(parsed?.recipients[0]?.finalRecipient).toEqual({ type: 'utf-8', address: 'josé@exemplo.example' });
+    expect(parsed?.returned).toEqual({ kind: 'message', text: 'Subject: olá\r\n\r\ncorpo\r\n' });
+  });
+
   it('parseDsn returns undefined for mail that is not a DSN', () => {
     expect(parseDsn(original)).toBeUndefined();
   });

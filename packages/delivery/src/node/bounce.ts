@@ -59,8 +59,10 @@ export function buildBounce(input: BounceInput, settings: BounceSettings): Enque
   const now = new Date(settings.now);
   const recipients: DsnRecipient[] = wanted.map((r) => {
     const v = r.verdict;
+    // RFC 6533 §3: a UTF-8 address is of type utf-8, not rfc822.
+    const address = r.recipient.address;
     return {
-      finalRecipient: r.recipient.address,
+      finalRecipient: /^[\x00-\x7f]*$/.test(address) ? address : { type: 'utf-8', address },
       ...(r.recipient.orcpt && { originalRecipient: r.recipient.orcpt }),
       action: r.action,
       status: r.action === 'delayed' ? v.status.replace(/^5/, '4') : v.status,
@@ -87,6 +89,7 @@ export function buildBounce(input: BounceInput, settings: BounceSettings): Enque
     ret,
     ...(content !== undefined && { content }),
     eightBit,
+    global: envelope.smtpUtf8 === true,
   });
   return {
     envelope: {

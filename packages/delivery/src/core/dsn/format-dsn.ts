@@ -30,6 +30,12 @@ export interface FormatDsnOptions {
   readonly eightBit?: boolean;
   /** Extra lines for the human-readable part. */
   readonly explanation?: string;
+  /**
+   * RFC 6533 (internationalized DSN): use `message/global-delivery-status` and, for the returned
+   * content, `message/global-headers` / `message/global`, so UTF-8 addresses and headers are
+   * allowed. Use it when the original was sent with SMTPUTF8.
+   */
+  readonly global?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -252,7 +258,8 @@ export async function* formatDsn(options: FormatDsnOptions): AsyncGenerator<Uint
   head += 'Content-Description: Notification\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n';
   head += humanText(options);
   head += `\r\n--${boundary}\r\n`;
-  head += 'Content-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n';
+  const global = options.global === true;
+  head += `Content-Description: Delivery report\r\nContent-Type: message/${global ? 'global-' : ''}delivery-status\r\n\r\n`;
   head += formatDeliveryStatus(options);
   yield encoder.encode(head);
   if (options.content !== undefined) {
@@ -260,12 +267,12 @@ export async function* formatDsn(options: FormatDsnOptions): AsyncGenerator<Uint
     const cte = options.eightBit ? '8bit' : '7bit';
     if (ret === 'FULL') {
       yield encoder.encode(
-        `\r\n--${boundary}\r\nContent-Description: Undelivered Message\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n`,
+        `\r\n--${boundary}\r\nContent-Description: Undelivered Message\r\nContent-Type: message/${global ? 'global' : 'rfc822'}\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n`,
       );
       yield* wholeMessage(toIterable(options.content));
     } else {
       yield encoder.encode(
-        `\r\n--${boundary}\r\nContent-Description: Undelivered Message Headers\r\nContent-Type: text/rfc822-headers\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n`,
+        `\r\n--${boundary}\r\nContent-Description: Undelivered Message Headers\r\nContent-Type: ${global ? 'message/global-headers' : 'text/rfc822-headers'}\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n`,
       );
       yield* headerSection(toIterable(options.content));
     }
