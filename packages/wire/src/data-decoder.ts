@@ -4,7 +4,7 @@
  * every SMTP-smuggling variant (`\n.\n`, `\r.\r`, `\r\n.\n`, `\n.\r\n`, ...) ends nothing.
  */
 import { concat } from './bytes';
-import { skipText, wordView } from './line-scan';
+import { skipUnstuff, unstuffState, wordView } from './line-scan';
 import type { Reply } from './reply';
 
 /** What to do with a bare CR or LF inside message data. */
@@ -121,9 +121,11 @@ export class DataDecoder {
   #rest: Uint8Array = EMPTY;
   #items: DataDecoderItem[] = [];
   #head = 0;
-  // Output of the chunk being processed: [start, end) pairs, or [INSERT_*, 0].
+  // Output of the chunk being processed: [start, end) pairs, or [INSERT_*, octets to keep].
   #ranges: number[] = [];
   #inserts = false;
+  // Ranges from this index on came after a refusal (bare CR/LF or over maxSize): dropped.
+  #cut = Number.POSITIVE_INFINITY;
 
   /** @param options - Bare line ending policy and size limit. */
   constructor(options: DataDecoderOptions = {}) {
@@ -204,30 +206,81 @@ export class DataDecoder {
   /** Record octets [start, end) of the chunk as output, counting them against the limit. */
   #emit(start: number, end: number): void {
     if (end <= start) return;
+    const room = this.#maxSize - this.#size;
     this.#size += end - start;
-    if (this.#size > this.#maxSize) this.#tooLarge = true;
     if (this.#bare || this.#tooLarge) return;
+    // Over the limit: return exactly the first maxSize octets, whatever the split.
+    if (end - start > room) {
+      if (room > 0) this.#ranges.push(start, start + room);
+      this.#refuse();
+      return;
+    }
     this.#ranges.push(start, end);
+  }
+
+  /** Over maxSize from here on: keep nothing recorded after this point. */
+  #refuse(): void {
+    if (!this.#tooLarge) {
+      this.#tooLarge = true;
+      this.#cut = Math.min(this.#cut, this.#ranges.length);
+    }
+  }
+
+  /**
+   * Account for ranges skipUnstuff pushed from index `from` on, covering `covered` octets of
+   * input minus `removed` dots: size, and the exact point where maxSize was crossed.
+   */
+  #account(from: number, covered: number, removed: number): void {
+    const before = this.#size;
+    this.#size += covered - removed;
+    if (this.#size <= this.#maxSize || this.#bare || this.#tooLarge) return;
+    const ranges = this.#ranges;
+    let size = before;
+    for (let k = from; k < ranges.length; k += 2) {
+      const length = ranges[k + 1]! - ranges[k]!;
+      if (size + length > this.#maxSize) {
+        // Keep exactly up to the limit (as #emit does), drop the rest.
+        ranges[k + 1] = ranges[k]! + (this.#maxSize - size);
+        this.#tooLarge = true;
+        this.#cut = Math.min(this.#cut, k + 2);
+        return;
+      }
+      size += length;
+    }
   }
 
   /** Record an inserted sequence as output. */
   #insert(kind: number): void {
-    this.#size += INSERTS[kind]!.length;
-    if (this.#size > this.#maxSize) this.#tooLarge = true;
+    const length = INSERTS[kind]!.length;
+    const room = this.#maxSize - this.#size;
+    this.#size += length;
     if (this.#bare || this.#tooLarge) return;
-    this.#ranges.push(kind, 0);
     this.#inserts = true;
+    // The second slot is how much of the inserted sequence to keep (less only at maxSize).
+    if (length > room) {
+      if (room > 0) this.#ranges.push(kind, room);
+      this.#refuse();
+      return;
+    }
+    this.#ranges.push(kind, length);
   }
 
   /** A bare CR or LF: note it; under 'normalize' it becomes CRLF. */
   #bareLineEnding(): void {
-    if (this.#normalize) this.#insert(INSERT_CRLF);
-    else this.#bare = true;
+    if (this.#normalize) {
+      this.#insert(INSERT_CRLF);
+    } else if (!this.#bare) {
+      this.#bare = true;
+      this.#cut = Math.min(this.#cut, this.#ranges.length);
+    }
   }
 
   /** Turn this chunk's output into one data item: zero-copy for one range, else one copy. */
   #flush(chunk: Uint8Array): void {
     const ranges = this.#ranges;
+    if (ranges.length > this.#cut) ranges.length = this.#cut;
+    // Everything in later chunks comes after the refusal.
+    if (this.#bare || this.#tooLarge) this.#cut = 0;
     const n = ranges.length;
     if (n === 0) return;
     let data: Uint8Array;
@@ -249,12 +302,14 @@ export class DataDecoder {
       data = data.subarray(0, at);
     } else {
       let total = 0;
-      for (let k = 0; k < n; k += 2)
-        total += ranges[k]! < 0 ? INSERTS[ranges[k]!]!.length : ranges[k + 1]! - ranges[k]!;
+      for (let k = 0; k < n; k += 2) total += ranges[k]! < 0 ? ranges[k + 1]! : ranges[k + 1]! - ranges[k]!;
       data = new Uint8Array(total);
       let at = 0;
       for (let k = 0; k < n; k += 2) {
-        const piece = ranges[k]! < 0 ? INSERTS[ranges[k]!]! : chunk.subarray(ranges[k]!, ranges[k + 1]!);
+        const piece =
+          ranges[k]! < 0
+            ? INSERTS[ranges[k]!]!.subarray(0, ranges[k + 1]!)
+            : chunk.subarray(ranges[k]!, ranges[k + 1]!);
         data.set(piece, at);
         at += piece.length;
       }
@@ -277,21 +332,14 @@ export class DataDecoder {
     while (i < len) {
       switch (state) {
         case MID: {
-          // The common path: skip text and ordinary CRLFs in bulk.
-          const skipped = skipText(chunk, words, i);
+          // The common path: skip text, ordinary CRLFs and stuffed dots in bulk.
+          const from = this.#ranges.length;
+          const skipped = skipUnstuff(chunk, words, i, seg, this.#ranges);
           const q = skipped >>> 1;
+          this.#account(from, unstuffState.seg - seg, unstuffState.removed);
+          seg = unstuffState.seg;
           if (skipped & 1) {
-            // q is a line start after a CRLF: a "." there, or the end of the chunk.
-            if (q + 1 < len) {
-              const c = chunk[q + 1];
-              if (c !== CR && c !== LF) {
-                // The usual stuffed line: drop the "." (RFC 5321 §4.5.2) and keep scanning.
-                this.#emit(seg, q);
-                seg = q + 1;
-                i = q + 1;
-                break;
-              }
-            }
+            // q is a line start after a CRLF that needs a look, or the end of the chunk.
             i = q;
             state = START;
             break;

@@ -82,6 +82,107 @@ export function skipText(bytes: Uint8Array, view: WordView, from: number): numbe
   }
 }
 
+/** Where {@link skipUnstuff} left the current run, and how many dots it removed. */
+export const unstuffState = { seg: 0, removed: 0 };
+
+/**
+ * Like {@link skipText} for the receiving side, and also removes the stuffed "." of lines
+ * like CRLF "." X (X not CR or LF, RFC 5321 §4.5.2) without returning: the octets kept are
+ * pushed to `ranges` as [start, end) pairs, the current run starting at `seg`. The run's start
+ * when it returns is left in {@link unstuffState}, with the number of dots removed.
+ */
+export function skipUnstuff(
+  bytes: Uint8Array,
+  view: WordView,
+  from: number,
+  seg: number,
+  ranges: number[],
+): number {
+  const len = bytes.length;
+  const words = view.words;
+  const wordStart = view.start;
+  const wordEnd = wordStart + words.length * 4;
+  let p = from;
+  let removed = 0;
+  for (;;) {
+    // Find the next octet < 0x0E at or after p.
+    let q = -1;
+    if (p < wordStart || p >= wordEnd) {
+      const stop = p < wordStart ? Math.min(wordStart, len) : len;
+      for (; p < stop; p++) {
+        if (bytes[p]! < 0x0e) {
+          q = p;
+          break;
+        }
+      }
+    } else {
+      // Finish the current word octet by octet, then whole words.
+      const rel = p - wordStart;
+      const wordEndOfP = p + ((4 - (rel & 3)) & 3);
+      for (; p < wordEndOfP; p++) {
+        if (bytes[p]! < 0x0e) {
+          q = p;
+          break;
+        }
+      }
+      if (q === -1) {
+        let w = (p - wordStart) >> 2;
+        const count = words.length;
+        for (; w < count; w++) {
+          const x = words[w]!;
+          if (((x - 0x0e0e0e0e) & ~x & 0x80808080) !== 0) break;
+        }
+        p = wordStart + w * 4;
+        const stop = w < count ? p + 4 : len;
+        for (; p < stop; p++) {
+          if (bytes[p]! < 0x0e) {
+            q = p;
+            break;
+          }
+        }
+      }
+    }
+    if (q === -1) {
+      if (p >= len) {
+        unstuffState.seg = seg;
+        unstuffState.removed = removed;
+        return len * 2;
+      }
+      continue;
+    }
+    const c = bytes[q]!;
+    if (c !== CR && c !== LF) {
+      p = q + 1; // TAB, NUL and friends are just text
+      continue;
+    }
+    if (c === CR && q + 1 < len && bytes[q + 1] === LF) {
+      p = q + 2;
+      if (p === len) break;
+      if (bytes[p] === DOT) {
+        if (p + 1 < len) {
+          const d = bytes[p + 1];
+          if (d !== CR && d !== LF) {
+            ranges.push(seg, p);
+            removed++;
+            seg = p + 1;
+            p = seg;
+            continue;
+          }
+        }
+        break;
+      }
+      continue;
+    }
+    unstuffState.seg = seg;
+    unstuffState.removed = removed;
+    return q * 2;
+  }
+  // A line start after CRLF: a "." that needs the state machine, or the end of the chunk.
+  unstuffState.seg = seg;
+  unstuffState.removed = removed;
+  return p * 2 + 1;
+}
+
 /** The aligned Int32Array view of the middle of `bytes` (empty for a very short chunk). */
 export function wordView(bytes: Uint8Array): WordView {
   const base = bytes.byteOffset;

@@ -192,14 +192,22 @@ describe('DATA properties (fast-check)', () => {
   it('chunk-boundary invariance on arbitrary bytes, both policies; never an exception', () => {
     const byte = fc.oneof(fc.constantFrom(0x0d, 0x0a, 0x2e, 0x00), fc.integer({ min: 0, max: 255 }));
     fc.assert(
-      fc.property(fc.array(byte, { maxLength: 120 }), cutsArb(130), (bytes, cuts) => {
-        const stream = Uint8Array.from(bytes);
-        for (const bareLineEndings of ['reject', 'normalize'] as const) {
-          expect(decode(splitAt(stream, cuts), { bareLineEndings })).toEqual(
-            decode([stream], { bareLineEndings }),
-          );
-        }
-      }),
+      fc.property(
+        fc.array(byte, { maxLength: 120 }),
+        cutsArb(130),
+        fc.nat({ max: 130 }),
+        (bytes, cuts, maxSize) => {
+          const stream = Uint8Array.from(bytes);
+          for (const bareLineEndings of ['reject', 'normalize'] as const) {
+            expect(decode(splitAt(stream, cuts), { bareLineEndings })).toEqual(
+              decode([stream], { bareLineEndings }),
+            );
+            const limited = decode(splitAt(stream, cuts), { bareLineEndings, maxSize });
+            expect(limited).toEqual(decode([stream], { bareLineEndings, maxSize }));
+            expect(limited.content.length).toBeLessThanOrEqual(maxSize);
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });
