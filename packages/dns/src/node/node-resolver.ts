@@ -1,15 +1,8 @@
 import { Resolver as NodeDnsResolver } from 'node:dns/promises';
 import { assertLookupName, normalizeName } from '../core/names';
-import type {
-  AddressRecord,
-  DnsOutcome,
-  LookupOptions,
-  MxRecord,
-  NameRecord,
-  Resolver,
-  TemporaryFailureReason,
-  TxtRecord,
-} from '../resolver';
+import type { WireQueryType, WireRecordOf } from '../core/wire-message';
+import type { DnsOutcome, LookupOptions, Resolver, TemporaryFailureReason } from '../resolver';
+import { createWireLookup } from './wire-client';
 
 /** Options for {@link createNodeResolver}. */
 export interface NodeResolverOptions {
@@ -54,6 +47,10 @@ function utf8(latin1: string): string {
   return /[^\x00-\x7f]/.test(latin1) ? Buffer.from(latin1, 'latin1').toString('utf8') : latin1;
 }
 
+function isBadName(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as ErrnoLike).code === 'EBADNAME';
+}
+
 /** Maps a node:dns rejection to a {@link DnsOutcome}; unknown errors are temporary ('other'). */
 function outcomeOf(error: unknown): DnsOutcome<never> {
   const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as ErrnoLike;
@@ -83,20 +80,29 @@ export function createNodeResolver(options: NodeResolverOptions = {}): Resolver 
   if (!Number.isInteger(tries) || tries < 1) throw new RangeError('tries must be a positive integer');
   const resolver = new NodeDnsResolver({ timeout, tries });
   if (options.servers) resolver.setServers([...options.servers]);
+  // c-ares answers EBADNAME, without sending anything, for names outside host-name syntax
+  // (space, ':', '/', '%'...), which RFC 2181 §11 allows and SPF macros produce. Those go out
+  // through our own RFC 1035 codec to the same servers, with the same timeout and tries.
+  const wire = createWireLookup({ servers: () => resolver.getServers(), timeout, tries });
 
-  async function run<T, R>(
+  async function run<K extends WireQueryType, R>(
     name: string,
     lookupOptions: LookupOptions | undefined,
+    type: K,
     query: (name: string) => Promise<R[]>,
-    map: (raw: R) => T,
-  ): Promise<DnsOutcome<T>> {
+    map: (raw: R) => WireRecordOf[K],
+  ): Promise<DnsOutcome<WireRecordOf[K]>> {
+    type T = WireRecordOf[K];
     assertLookupName(name);
     const signal = lookupOptions?.signal;
     signal?.throwIfAborted();
     const lookup = query(normalizeName(name)).then(
       (raw): DnsOutcome<T> =>
         raw.length === 0 ? { status: 'nodata' } : { status: 'found', records: raw.map(map) },
-      outcomeOf,
+      (error: unknown): DnsOutcome<T> | Promise<DnsOutcome<T>> =>
+        isBadName(error)
+          ? wire(normalizeName(name), type, signal).catch(() => outcomeOf(error))
+          : outcomeOf(error),
     );
     if (!signal) return lookup;
     // c-ares can only cancel every query of a channel at once, so an aborted lookup is
@@ -113,9 +119,10 @@ export function createNodeResolver(options: NodeResolverOptions = {}): Resolver 
 
   return {
     mx: (name, o) =>
-      run<MxRecord, { exchange: string; priority: number }>(
+      run<'mx', { exchange: string; priority: number }>(
         name,
         o,
+        'mx',
         (n) => resolver.resolveMx(n),
         (r) => ({
           exchange: normalizeName(r.exchange),
@@ -123,16 +130,18 @@ export function createNodeResolver(options: NodeResolverOptions = {}): Resolver 
         }),
       ),
     txt: (name, o) =>
-      run<TxtRecord, string[]>(
+      run<'txt', string[]>(
         name,
         o,
+        'txt',
         (n) => resolver.resolveTxt(n),
         (strings) => ({ strings: strings.map(utf8) }),
       ),
     a: (name, o) =>
-      run<AddressRecord, { address: string; ttl: number }>(
+      run<'a', { address: string; ttl: number }>(
         name,
         o,
+        'a',
         (n) => resolver.resolve4(n, { ttl: true }),
         (r) => ({
           address: r.address,
@@ -140,9 +149,10 @@ export function createNodeResolver(options: NodeResolverOptions = {}): Resolver 
         }),
       ),
     aaaa: (name, o) =>
-      run<AddressRecord, { address: string; ttl: number }>(
+      run<'aaaa', { address: string; ttl: number }>(
         name,
         o,
+        'aaaa',
         (n) => resolver.resolve6(n, { ttl: true }),
         (r) => ({
           address: r.address,
@@ -150,16 +160,18 @@ export function createNodeResolver(options: NodeResolverOptions = {}): Resolver 
         }),
       ),
     ptr: (name, o) =>
-      run<NameRecord, string>(
+      run<'ptr', string>(
         name,
         o,
+        'ptr',
         (n) => resolver.resolvePtr(n),
         (target) => ({ name: normalizeName(target) }),
       ),
     cname: (name, o) =>
-      run<NameRecord, string>(
+      run<'cname', string>(
         name,
         o,
+        'cname',
         (n) => resolver.resolveCname(n),
         (target) => ({ name: normalizeName(target) }),
       ),
