@@ -199,10 +199,13 @@ export class ClientConnection implements SmtpClient {
     });
   }
 
-  /** `EHLO` (or `LHLO`), falling back to `HELO` on 500/502 (RFC 5321 §4.1.4). Updates {@link capabilities}. */
+  /** `EHLO` (or `LHLO`), falling back to `HELO` on 500/502 (RFC 5321 §4.1.4). Updates `capabilities`. */
   ehlo(name: string = this.#options.name, options: CallOptions = {}): Promise<Reply> {
-    if (!isValidEhloName(name))
-      throw new TypeError(`EHLO name ${JSON.stringify(name)} is not a domain or address literal`);
+    if (!isValidEhloName(name)) {
+      return Promise.reject(
+        new TypeError(`EHLO name ${JSON.stringify(name)} is not a domain or address literal`),
+      );
+    }
     return this.#run(options.signal, () => hello(this.#channel, name, this.#options.lmtp));
   }
 
@@ -214,7 +217,7 @@ export class ClientConnection implements SmtpClient {
   /** `AUTH` with the given (or the connect-time) credentials. Resolves with the 235 reply. */
   auth(credentials?: Credentials, options: AuthCallOptions = {}): Promise<Reply> {
     const creds = credentials ?? this.#options.auth;
-    if (creds === undefined) throw new TypeError('auth() needs credentials');
+    if (creds === undefined) return Promise.reject(new TypeError('auth() needs credentials'));
     return this.#run(options.signal, () =>
       authenticate(this.#channel, creds, {
         method: options.method ?? this.#options.authMethod,
