@@ -2,11 +2,9 @@
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
-const latin1 = new TextDecoder('latin1');
 
 export const CR = 0x0d;
 export const LF = 0x0a;
-export const DOT = 0x2e;
 
 /** UTF-8 encode. */
 export function utf8(text: string): Uint8Array {
@@ -16,11 +14,6 @@ export function utf8(text: string): Uint8Array {
 /** UTF-8 decode (invalid sequences become U+FFFD). */
 export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
-}
-
-/** Decode bytes one octet per character (for ASCII-only grammars, never loses a byte). */
-export function fromLatin1(bytes: Uint8Array): string {
-  return latin1.decode(bytes);
 }
 
 /** UTF-8 length of a string in octets, without allocating. */

@@ -20,7 +20,7 @@ export interface DataDecoderOptions {
   readonly bareLineEndings?: BareLineEndingPolicy;
   /**
    * Largest message in octets (after unstuffing); beyond it the result is a refusal
-   * (552 5.3.4) and no further data is returned. Default: no limit.
+   * (552 5.3.4) and nothing past the first `maxSize` octets is returned. Default: no limit.
    */
   readonly maxSize?: number;
 }
