@@ -25,7 +25,8 @@ describe.skipIf(!postgres.available)('postgres', () => {
   );
 
   // Each handle owns a pool made from the connection string. Small chunks and a small inline
-  // limit: every multi-chunk test takes the staged-content path.
+  // limit: every multi-chunk test takes the staged-content path. No prefetch: every read goes
+  // to the database.
   runQueueContract(
     'postgres (own pools, staged content, 4 KiB chunks)',
     async ({ now, onCleanup, storageKey }) =>
@@ -36,6 +37,7 @@ describe.skipIf(!postgres.available)('postgres', () => {
         now,
         chunkSize: 4096,
         inlineContentBytes: 16 * 1024,
+        prefetchContentBytes: 0,
       }),
     { bigContentBytes: 4 * 1024 * 1024, sharedStorage: true },
   );
