@@ -12,6 +12,8 @@ export { parseKeyRecord } from './core/key-record';
 export type { DkimAlgorithm, PrivateKeyInput } from './keys';
 export { formatKeyRecord } from './keys';
 export type { MessageInput } from './message-input';
+export type { DkimSignTransform } from './node/sign-transform';
+export { createDkimSignTransform } from './node/sign-transform';
 export type {
   CanonicalizationPair,
   DkimMultiSignOptions,
