@@ -5,6 +5,17 @@
  */
 
 export {
+  type ClientReputation,
+  type ClientReputationAction,
+  type ClientReputationInput,
+  type ClientReputationOptions,
+  type ClientReputationVerdict,
+  createClientReputation,
+  type DnsblFinding,
+  type DnsblZonePolicy,
+  type ReverseDnsFinding,
+} from './client-reputation';
+export {
   createGreylist,
   type Greylist,
   type GreylistOptions,
