@@ -150,20 +150,32 @@ export function statements(s: string) {
       ORDER BY x.enqueued_at, x.id LIMIT $2 OFFSET $3`,
     message: `SELECT * FROM ${s}.messages WHERE id = $1`,
     recipients: `SELECT * FROM ${s}.recipients WHERE message_id = $1 ORDER BY idx`,
+    // Operator calls lock the message row, then its recipients in index order, like `record`
+    // (and like `extendLease`, which locks recipients in index order): no two lock orders cross.
     setHeld: `
       WITH m AS (UPDATE ${s}.messages SET held = $2 WHERE id = $1 AND held <> $2 RETURNING id),
-      r AS (UPDATE ${s}.recipients SET held = $2 WHERE message_id IN (SELECT id FROM m))
+      l AS MATERIALIZED (
+        SELECT message_id, idx FROM ${s}.recipients WHERE message_id IN (SELECT id FROM m) ORDER BY idx FOR UPDATE
+      ),
+      r AS (UPDATE ${s}.recipients x SET held = $2 FROM l WHERE x.message_id = l.message_id AND x.idx = l.idx)
       SELECT (SELECT count(*) FROM m) AS changed, EXISTS (SELECT 1 FROM ${s}.messages WHERE id = $1) AS found`,
     retryNow: `
       WITH m AS MATERIALIZED (SELECT id FROM ${s}.messages WHERE id = $1 FOR UPDATE),
+      l AS MATERIALIZED (
+        SELECT message_id, idx FROM ${s}.recipients
+        WHERE message_id IN (SELECT id FROM m) AND status = 'pending' ORDER BY idx FOR UPDATE
+      ),
       r AS (
-        UPDATE ${s}.recipients SET next_attempt_at = $2
-        WHERE message_id IN (SELECT id FROM m) AND status = 'pending' RETURNING 1
+        UPDATE ${s}.recipients x SET next_attempt_at = $2 FROM l
+        WHERE x.message_id = l.message_id AND x.idx = l.idx RETURNING 1
       )
       SELECT (SELECT count(*) FROM m) AS found, (SELECT count(*) FROM r) AS changed`,
     delete: `
       WITH m AS (DELETE FROM ${s}.messages WHERE id = $1 RETURNING id),
-      r AS (DELETE FROM ${s}.recipients WHERE message_id IN (SELECT id FROM m)),
+      l AS MATERIALIZED (
+        SELECT message_id, idx FROM ${s}.recipients WHERE message_id IN (SELECT id FROM m) ORDER BY idx FOR UPDATE
+      ),
+      r AS (DELETE FROM ${s}.recipients x USING l WHERE x.message_id = l.message_id AND x.idx = l.idx),
       c AS (DELETE FROM ${s}.chunks WHERE message_id IN (SELECT id FROM m))
       SELECT count(*) AS n FROM m`,
     /** Everything `stats` reports, from one snapshot. */
