@@ -30,6 +30,10 @@ export default [
   ...packageProjects,
   {
     resolve: { alias: sourceAliases },
+    test: { name: 'examples', root: `${root}examples`, include: ['**/*.test.ts'], testTimeout: 30_000 },
+  },
+  {
+    resolve: { alias: sourceAliases },
     test: {
       name: 'interop',
       root: `${root}test/interop`,
@@ -37,5 +41,9 @@ export default [
       testTimeout: 120_000,
       hookTimeout: 120_000,
     },
+  },
+  {
+    resolve: { alias: sourceAliases },
+    test: { name: 'examples', root: `${root}examples`, include: ['**/*.test.ts'], testTimeout: 60_000 },
   },
 ] satisfies TestProjectConfiguration[];
