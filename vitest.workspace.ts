@@ -30,10 +30,6 @@ export default [
   ...packageProjects,
   {
     resolve: { alias: sourceAliases },
-    test: { name: 'examples', root: `${root}examples`, include: ['**/*.test.ts'], testTimeout: 30_000 },
-  },
-  {
-    resolve: { alias: sourceAliases },
     test: {
       name: 'interop',
       root: `${root}test/interop`,
