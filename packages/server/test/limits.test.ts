@@ -173,3 +173,33 @@ describe('limits over real sockets', () => {
     }
   });
 });
+
+describe('backend timeout', () => {
+  it('a backend that never answers gets the client 451 4.3.0, and its late answer is ignored', async () => {
+    let late: (() => void) | undefined;
+    const { server, port, recorder } = await startServer(
+      { limits: { backendTimeout: 300 } },
+      {
+        rcpt: () =>
+          new Promise<void>((resolve) => {
+            late = resolve;
+          }),
+      },
+    );
+    try {
+      const c = await RawClient.connect(port);
+      await c.reply();
+      await c.command('EHLO c');
+      await c.command('MAIL FROM:<a@example.org>');
+      expect(await c.command('RCPT TO:<b@example.org>')).toBe('451 4.3.0 Local error in processing\r\n');
+      late?.();
+      await sleep(20);
+      expect(await c.command('NOOP')).toBe('250 2.0.0 Ok\r\n');
+      expect(await c.command('DATA')).toMatch(/^554 /);
+      c.close();
+      expect(recorder.events.filter((e) => e === 'rcpt')).toHaveLength(1);
+    } finally {
+      await server.close({ deadline: 100 });
+    }
+  });
+});

@@ -62,6 +62,11 @@ export interface ServerLimits {
   readonly tlsTimeout?: number;
   /** Bytes of pipelined input buffered before reading pauses (default 64 KiB). */
   readonly maxPipelinedBytes?: number;
+  /**
+   * Time a backend call may take before the client gets `451 4.3.0` (`454 4.7.0` for AUTH)
+   * and the session goes on (default 300 000). A late result is then ignored.
+   */
+  readonly backendTimeout?: number;
 }
 
 /** Fully resolved extensions. @internal */
@@ -86,6 +91,7 @@ export function resolveLimits(limits: ServerLimits = {}): ResolvedLimits {
     dataTimeout: 600_000,
     tlsTimeout: 30_000,
     maxPipelinedBytes: 64 * 1024,
+    backendTimeout: 300_000,
     ...stripUndefined(limits),
   };
   for (const [key, value] of Object.entries(resolved)) {

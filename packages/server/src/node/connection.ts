@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { isSmtpReplyError, type Reply, SmtpReplyError } from '@smtpkit/wire';
+import { isSmtpReplyError, type Reply, SmtpError, SmtpReplyError } from '@smtpkit/wire';
 import { decodeProxyHeader } from '../core/proxy-protocol';
 import type { ScramCredentials } from '../core/sasl';
 import { type BackendCall, ServerSession } from '../core/session';
@@ -31,6 +31,7 @@ export class Connection {
   private dataPromise: Promise<unknown> | undefined;
   private dataSettled = false;
   private bodySize = 0;
+  private callToken = 0;
   private out: Uint8Array[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerStage = 'none';
@@ -338,19 +339,42 @@ export class Connection {
       session.resolveCall(result);
       return true;
     }
+    // Each asynchronous call gets a token; a result that arrives after the call timed out
+    // (or after the session moved on) carries a stale token and is dropped.
+    const token = ++this.callToken;
+    const limit = this.runtime.options.limits.backendTimeout;
+    const timer =
+      call.kind === 'delay' || limit <= 0
+        ? undefined
+        : setTimeout(() => {
+            if (this.finished || this.callToken !== token) return;
+            this.callToken++;
+            this.runtime.log('error', `backend ${call.kind} timed out`, { id: this.info.id });
+            if (call.kind === 'data-end') {
+              this.dataSettled = true;
+              this.body = undefined;
+              this.dataPromise = undefined;
+              this.runtime.metrics.messagesRefused++;
+            }
+            session.rejectCall(new SmtpError(`backend ${call.kind} timed out`, 'ERR_SMTP_TIMEOUT'));
+            this.flush();
+          }, limit);
+    const settle = (apply: () => void) => {
+      if (timer) clearTimeout(timer);
+      if (this.finished || this.session !== session || this.callToken !== token) return;
+      this.callToken++;
+      apply();
+      this.flush();
+    };
     result.then(
-      (value) => {
-        if (this.finished || this.session !== session) return;
-        session.resolveCall(value);
-        this.flush();
-      },
-      (error: unknown) => {
-        if (this.finished || this.session !== session) return;
-        if (!isSmtpReplyError(error))
-          this.runtime.log('error', `backend ${call.kind} failed`, { id: this.info.id, error });
-        session.rejectCall(error);
-        this.flush();
-      },
+      (value) => settle(() => session.resolveCall(value)),
+      (error: unknown) =>
+        settle(() => {
+          if (!isSmtpReplyError(error)) {
+            this.runtime.log('error', `backend ${call.kind} failed`, { id: this.info.id, error });
+          }
+          session.rejectCall(error);
+        }),
     );
     return false;
   }
@@ -449,6 +473,8 @@ export class Connection {
     if (refusal) body?.fail(new SmtpReplyError(refusal));
     else body?.end();
     const outcome = await promise;
+    // After a backend timeout the session has moved on (maybe to a new body): leave it be.
+    if (this.body !== body) return undefined;
     this.body = undefined;
     this.dataPromise = undefined;
     const metrics = this.runtime.metrics;
