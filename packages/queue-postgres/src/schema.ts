@@ -113,10 +113,11 @@ export async function migrate(pool: Pool, schema: string): Promise<void> {
         `schema ${schema} is at version ${current}, newer than this driver (${schemaVersion})`,
       );
     }
-    const steps = migrations(s);
-    for (let version = current + 1; version <= schemaVersion; version++) {
-      await client.query(steps[version - 1]!);
-      await client.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [version]);
+    // Step i (0-based) brings the schema to version i + 1.
+    for (const [i, step] of migrations(s).entries()) {
+      if (i < current) continue;
+      await client.query(step);
+      await client.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [i + 1]);
     }
     await client.query('COMMIT');
   } catch (error) {
