@@ -259,7 +259,9 @@ export async function checkDkim(o: PreflightOptions): Promise<CheckResult> {
 export async function checkReverseDns(o: PreflightOptions): Promise<CheckResult> {
   const base = { id: 'reverse-dns', title: `PTR and FCrDNS of ${o.ip}` } as const;
   const r = await verifyReverseDns(o.ip, { resolver: o.resolver, ...(o.signal ? { signal: o.signal } : {}) });
-  const hostname = o.helo ?? `mail.${o.domain}`;
+  // Suggest the HELO name for the PTR only if it could be one (a dotted, non-local name).
+  const helo = o.helo === undefined ? undefined : normalizeName(o.helo);
+  const hostname = helo?.includes('.') && !/^localhost\b/.test(helo) ? helo : `mail.${o.domain}`;
   const setPtr = `Ask whoever owns ${o.ip} (your hosting provider or ISP) to set its PTR to ${hostname}, and give ${hostname} an ${o.ip.includes(':') ? 'AAAA' : 'A'} record of ${o.ip}.`;
   switch (r.status) {
     case 'none':
@@ -279,7 +281,6 @@ export async function checkReverseDns(o: PreflightOptions): Promise<CheckResult>
         fix: `Give ${r.unconfirmed[0]} an ${o.ip.includes(':') ? 'AAAA' : 'A'} record of ${o.ip}, or change the PTR. ${setPtr}`,
       };
     case 'confirmed': {
-      const helo = o.helo === undefined ? undefined : normalizeName(o.helo);
       if (helo !== undefined && !r.confirmed.includes(helo)) {
         return {
           ...base,
