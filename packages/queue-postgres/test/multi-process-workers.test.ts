@@ -4,60 +4,13 @@
  * is lost. A fifth process claims a batch under a short lease and is SIGKILLed holding it: its
  * recipients are claimed again by the live workers only after that lease has run out.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createPostgresQueue } from '@smtpkit/queue-postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresAvailability } from '../../../test/support/services.js';
+import { startWorker } from './fixtures/processes.js';
 import { connectionString, createTestPool, dropSchema, freshSchema } from './support.js';
 
 const postgres = await postgresAvailability();
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const workerScript = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
-
-interface Worker {
-  readonly proc: ChildProcess;
-  readonly lines: string[];
-  readonly ready: Promise<void>;
-  readonly exited: Promise<number | null>;
-  readonly stderr: () => string;
-  /** Resolves when a line equal to `line` has been printed. */
-  readonly printed: (line: string) => Promise<void>;
-}
-
-function startWorker(args: readonly string[]): Worker {
-  const proc = spawn(process.execPath, ['--import', 'tsx', workerScript, ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const waiters: { line: string; resolve: () => void }[] = [];
-  let partial = '';
-  let err = '';
-  proc.stderr?.on('data', (data: Buffer) => {
-    err += data.toString();
-  });
-  proc.stdout?.on('data', (data: Buffer) => {
-    const text = partial + data.toString();
-    const parts = text.split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) {
-      lines.push(line);
-      for (const waiter of waiters.filter((w) => w.line === line)) waiter.resolve();
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const printed = (line: string) =>
-    new Promise<void>((resolve, reject) => {
-      if (lines.includes(line)) return resolve();
-      waiters.push({ line, resolve });
-      void exited.then(() => {
-        if (!lines.includes(line)) reject(new Error(`worker exited before ${line}: ${err}`));
-      });
-    });
-  return { proc, lines, ready: printed('READY'), exited, stderr: () => err, printed };
-}
-
 interface Claim {
   readonly worker: string;
   readonly leaseExpiresAt: number;
