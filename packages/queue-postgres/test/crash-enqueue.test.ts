@@ -23,7 +23,7 @@ describe.skipIf(!postgres.available)('postgres: SIGKILL while enqueueing', () =>
 
   it('acknowledged enqueues survive intact, nothing half-written is visible, abandoned staging is removed', async () => {
     const acknowledged = new Set<string>();
-    for (const runMs of [700, 1100, 1500]) {
+    for (const runMs of [800, 1400]) {
       const child = startWorker(['enqueue', connectionString, schema, 'producer', '0', '0']);
       await child.ready;
       await new Promise((resolve) => setTimeout(resolve, runMs));

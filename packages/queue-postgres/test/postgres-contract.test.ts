@@ -21,7 +21,7 @@ describe.skipIf(!postgres.available)('postgres', () => {
     'postgres (shared pool, batched enqueues, 256 KiB chunks)',
     async ({ now, onCleanup, storageKey }) =>
       createPostgresQueue({ pool, schema: schemaFor(storageKey, onCleanup), now }),
-    { bigContentBytes: 32 * 1024 * 1024, sharedStorage: true },
+    { bigContentBytes: 16 * 1024 * 1024, sharedStorage: true },
   );
 
   // Each handle owns a pool made from the connection string. Small chunks and a small inline
