@@ -4,6 +4,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createNodeResolver } from '@smtpkit/dns';
 import { type DnsServer, startDnsServer } from '@smtpkit/testing';
 import * as packet from 'dns-packet';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ODD = 'foo:bar/baz.example.com';
@@ -134,5 +135,41 @@ describe('RFC 5452 §9.1: answers that do not match the query are ignored', () =
   it('takes only the reply with the query ID and question', async () => {
     const r = resolverFor([address], 1000, 1);
     expect(await r.a(ODD)).toEqual({ status: 'found', records: [{ address: '192.0.2.55', ttl: 5 }] });
+  });
+});
+
+describe('property: a server answering random bytes (with the query ID)', () => {
+  let fuzzer: Socket;
+  let address: string;
+  let next: Uint8Array = new Uint8Array(0);
+  beforeAll(async () => {
+    fuzzer = createSocket('udp4');
+    fuzzer.on('message', (message, from) => {
+      const reply = Buffer.concat([message.subarray(0, 2), Buffer.from(next)]);
+      // QR set so it is taken for a response; the rest is whatever fast-check drew.
+      if (reply.length > 2) reply[2] = (reply[2] ?? 0) | 0x80;
+      fuzzer.send(reply, from.port, from.address);
+    });
+    await new Promise<void>((resolve) => fuzzer.bind(0, '127.0.0.1', resolve));
+    address = `127.0.0.1:${fuzzer.address().port}`;
+  });
+  afterAll(() => {
+    fuzzer.close();
+  });
+
+  it('every lookup settles with a DnsOutcome', async () => {
+    const r = resolverFor([address], 100, 1);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.constantFrom('a', 'aaaa', 'mx', 'txt', 'ptr') as fc.Arbitrary<'a' | 'aaaa' | 'mx' | 'txt' | 'ptr'>,
+        async (bytes, type) => {
+          next = bytes;
+          const outcome = await r[type](ODD);
+          return ['found', 'nxdomain', 'nodata', 'tempfail'].includes(outcome.status);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

@@ -3,7 +3,7 @@
  * prepended to the list's zone, asked for A (listed or not) and TXT (why).
  */
 import type { LookupOptions, Resolver, TemporaryFailureReason } from '../resolver';
-import { canonicalAddress, ipFamily, parseIPv4, parseIPv6, reverseName } from './ip';
+import { ipFamily, parseIPv4, reverseName, unmappedAddress } from './ip';
 import { assertLookupName, normalizeName } from './names';
 
 /** Options for {@link checkDnsbl}. */
@@ -54,10 +54,7 @@ export type DnsblResult =
  * dnsblQueryName('192.0.2.5', 'bl.example'); // '5.2.0.192.bl.example'
  */
 export function dnsblQueryName(ip: string, zone: string): string {
-  const v6 = ipFamily(ip) === 6 ? parseIPv6(ip) : undefined;
-  const mapped = v6?.slice(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff;
-  const address = mapped && v6 ? `${v6[12]}.${v6[13]}.${v6[14]}.${v6[15]}` : canonicalAddress(ip);
-  const reversed = reverseName(address).replace(/\.(in-addr|ip6)\.arpa$/, '');
+  const reversed = reverseName(unmappedAddress(ip)).replace(/\.(in-addr|ip6)\.arpa$/, '');
   const name = `${reversed}.${normalizeName(zone)}`;
   assertLookupName(name);
   return name;

@@ -217,3 +217,16 @@ export function canonicalAddress(address: string): string {
   if (!v6) throw new TypeError(`not an IP address: ${JSON.stringify(address)}`);
   return formatIPv6(v6);
 }
+
+/**
+ * The canonical address, with an IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) given as the
+ * IPv4 address it stands for: reverse DNS and blocklists know the host by that.
+ * @throws TypeError when `address` is not an IP address literal.
+ */
+export function unmappedAddress(address: string): string {
+  const v6 = parseIPv4(address) ? undefined : parseIPv6(address);
+  if (v6?.slice(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff) {
+    return `${v6[12]}.${v6[13]}.${v6[14]}.${v6[15]}`;
+  }
+  return canonicalAddress(address);
+}

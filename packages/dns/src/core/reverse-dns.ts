@@ -4,7 +4,7 @@
  * mail from clients without it (Postfix `reject_unknown_client_hostname`, RFC 7372 X.7.25).
  */
 import type { LookupOptions, Resolver, TemporaryFailureReason } from '../resolver';
-import { canonicalAddress, ipFamily, parseIPv6, reverseName } from './ip';
+import { ipFamily, reverseName, unmappedAddress } from './ip';
 import { assertLookupName, normalizeName } from './names';
 
 /** Options for {@link verifyReverseDns}. */
@@ -47,15 +47,6 @@ export interface ReverseDnsResult {
   readonly failure?: { readonly reason: TemporaryFailureReason; readonly message: string };
 }
 
-/** The canonical address, with an IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) as IPv4. */
-function plainAddress(ip: string): string {
-  const bytes = ipFamily(ip) === 6 ? parseIPv6(ip) : undefined;
-  if (bytes && bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
-    return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  }
-  return canonicalAddress(ip);
-}
-
 /**
  * Forward-confirmed reverse DNS of `ip`: looks up its PTR names (IPv4 `in-addr.arpa`, IPv6
  * nibble `ip6.arpa`), then each name's A (IPv4) or AAAA (IPv6) records, and keeps the names
@@ -75,7 +66,7 @@ export async function verifyReverseDns(
   if (!Number.isInteger(maxNames) || maxNames < 1)
     throw new RangeError('maxNames must be a positive integer');
   const { resolver, signal } = options;
-  const address = plainAddress(ip);
+  const address = unmappedAddress(ip);
   const family = ipFamily(address);
   const ptrName = reverseName(address);
   const base = { ip: address, reverseName: ptrName };
@@ -119,5 +110,5 @@ export async function verifyReverseDns(
 }
 
 function sameAddress(record: string, address: string): boolean {
-  return ipFamily(record) !== 0 && plainAddress(record) === address;
+  return ipFamily(record) !== 0 && unmappedAddress(record) === address;
 }

@@ -110,6 +110,7 @@ export function encodeQuery(name: string, type: WireQueryType, options: EncodeQu
 
 /** A decoded resource record (the parts the codec uses). */
 interface WireRecord {
+  /** Owner name, presentation form (dots and backslashes inside labels escaped). */
   readonly owner: string;
   readonly type: number;
   readonly klass: number;
@@ -120,15 +121,19 @@ interface WireRecord {
 
 /** A decoded response header, question and answer section. */
 export interface WireResponse {
+  /** The message ID (RFC 1035 §4.1.1), to match against the query's. */
   readonly id: number;
   /** QR bit: 1 for a response. */
   readonly response: boolean;
   /** TC bit (RFC 1035 §4.1.1): the answer did not fit; ask again over TCP (RFC 7766 §5). */
   readonly truncated: boolean;
+  /** RCODE (RFC 1035 §4.1.1): 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED... */
   readonly rcode: number;
+  /** The first question, when it could be read. */
   readonly question?: { readonly name: string; readonly type: number; readonly klass: number };
   /** Absent when the answer section could not be read (the header still can be). */
   readonly answers?: readonly WireRecord[];
+  /** The whole message: RDATA names may point anywhere into it (RFC 1035 §4.1.4). */
   readonly bytes: Uint8Array;
 }
 

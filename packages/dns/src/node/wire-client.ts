@@ -40,7 +40,7 @@ interface Server {
   readonly family: 4 | 6;
 }
 
-/** Parses node:dns's server notation; `undefined` for anything else. */
+/** Parses node:dns's server notation (`host`, `host:port`, `[v6]:port`); `undefined` for anything else. */
 export function parseServer(text: string): Server | undefined {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   const hostPort = /^([^:]+):(\d+)$/.exec(text);
@@ -105,7 +105,7 @@ function overUdp(
     // Datagrams that are not the answer (wrong ID, question or source) are ignored, not
     // fatal: RFC 5452 §9.1 — a spoofer must not be able to end the wait.
     socket.on('message', (message, from) => {
-      if (from.port !== server.port) return;
+      if (from.port !== server.port || from.address.toLowerCase() !== server.host.toLowerCase()) return;
       const response = decodeResponse(message);
       if (response && accept(response)) settle({ kind: 'response', response });
     });
@@ -172,6 +172,11 @@ export function createWireLookup(options: WireLookupOptions): WireLookup {
         const query = encodeQuery(name, type, { id });
         const accept = (r: WireResponse) => matchesQuery(r, id, name, type);
         let result = await overUdp(server, query, accept, options.timeout, signal);
+        if (result.kind === 'response' && result.response.rcode === 1) {
+          // RFC 6891 §7: a server that does not know EDNS may answer FORMERR; ask it plainly.
+          const plain = encodeQuery(name, type, { id, edns: false });
+          result = await overUdp(server, plain, accept, options.timeout, signal);
+        }
         if (result.kind === 'response' && result.response.truncated) {
           const tcpQuery = encodeQuery(name, type, { id, edns: false });
           result = await overTcp(server, tcpQuery, accept, options.timeout, signal);
