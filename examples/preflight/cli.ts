@@ -6,6 +6,7 @@ import { createNodeResolver, ipFamily, withCache } from '@smtpkit/dns';
 import { runPreflight } from './checks';
 import { type CheckStatus, DEFAULT_DNSBLS, type PreflightOptions, type PreflightReport } from './types';
 
+/** The `--help` text. */
 export const USAGE = `usage: preflight --domain example.com --ip 203.0.113.5 [--helo mail.example.com]
                  [--dkim-selector s1 --dkim-key key.pem] [--to-mx gmail.com]
                  [--dnsbl zone]... [--resolver 127.0.0.1:53] [--port 25] [--timeout 5000] [--json]

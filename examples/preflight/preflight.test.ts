@@ -197,6 +197,26 @@ describe('one fault per zone', () => {
     expect(check.fix).toContain('flatten includes');
   });
 
+  it('SPF passing for this IP but over the limit for others → warn', async () => {
+    const includes: Record<string, ZoneNode> = {};
+    for (let i = 1; i <= 11; i++) includes[`i${i}.good.test`] = { txt: ['v=spf1 -all'] };
+    const record = `v=spf1 ip4:${IP} ${Object.keys(includes)
+      .map((n) => `include:${n}`)
+      .join(' ')} -all`;
+    const check = expectOnly(
+      await run({
+        ...includes,
+        [DOMAIN]: { mx: [{ priority: 10, exchange: `mx.${DOMAIN}` }], txt: [record] },
+      }),
+      'spf',
+      'warn',
+    );
+    expect(check.summary).toBe(
+      'pass, but the record needs more than 10 DNS lookups for other addresses (permerror)',
+    );
+    expect(check.details).toContain('DNS lookups used: 0/10 (for an unlisted address: over 10)');
+  });
+
   it('missing DKIM key → fail with the record to publish', async () => {
     const check = expectOnly(await run({ [`s1._domainkey.${DOMAIN}`]: undefined }), 'dkim', 'fail');
     expect(check.fix).toBe(`Publish TXT at s1._domainkey.good.test: "${formatKeyRecord(key)}"`);

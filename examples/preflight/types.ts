@@ -47,8 +47,11 @@ export interface PreflightOptions {
 
 /** The whole report. */
 export interface PreflightReport {
+  /** The domain checked. */
   readonly domain: string;
+  /** The sending address checked. */
   readonly ip: string;
+  /** One result per check, in a fixed order. */
   readonly checks: readonly CheckResult[];
   /** No check failed. */
   readonly ok: boolean;
