@@ -1,0 +1,140 @@
+// The offline examples run as a user would run them: sign.ts, check-spf.ts with a zone file,
+// queue.ts on a temporary SQLite queue; the others at least answer --help.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyMessage } from '@smtpkit/dkim';
+import { createStaticResolver } from '@smtpkit/dns';
+import { createSqliteQueue } from '@smtpkit/queue-sqlite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runExample } from './lib/run-example';
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'smtpkit-examples-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('sign.ts', () => {
+  it('prints the key record and signs a message that verifies against it', async () => {
+    const key = join(dir, 'dkim.pem');
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
+    await writeFile(key, pem);
+    await writeFile(join(dir, 'm.eml'), 'From: a@example.com\nTo: b@example.org\nSubject: hi\n\nhello\n');
+    const record = await runExample([
+      'examples/sign.ts',
+      '--key',
+      key,
+      '--print-record',
+      '--domain',
+      'example.com',
+      '--selector',
+      's1',
+    ]);
+    expect(record.code, record.output).toBe(0);
+    const txt = /^s1\._domainkey\.example\.com\. IN TXT "(.*)"$/m.exec(record.output)?.[1] ?? '';
+    expect(txt).toMatch(/^v=DKIM1; k=ed25519; p=/);
+    const signed = await runExample([
+      'examples/sign.ts',
+      '--key',
+      key,
+      '--domain',
+      'example.com',
+      '--selector',
+      's1',
+      join(dir, 'm.eml'),
+    ]);
+    expect(signed.code, signed.output).toBe(0);
+    const resolver = createStaticResolver({ 's1._domainkey.example.com': { txt: [txt] } });
+    const [result] = await verifyMessage(new TextEncoder().encode(signed.output), { resolver });
+    expect(result?.status).toBe('pass');
+  });
+
+  it('says what is wrong with a missing key file (exit 2)', async () => {
+    const { code, output } = await runExample([
+      'examples/sign.ts',
+      '--key',
+      join(dir, 'none.pem'),
+      '--domain',
+      'd.example',
+      '--selector',
+      's',
+    ]);
+    expect(code).toBe(2);
+    expect(output).toMatch(/error: --key: ENOENT/);
+  });
+});
+
+describe('check-spf.ts', () => {
+  it('evaluates against a --zone file: pass, then fail with -all', async () => {
+    const zone = join(dir, 'zone.json');
+    await writeFile(zone, JSON.stringify({ 'example.com': { txt: ['v=spf1 ip4:192.0.2.0/24 -all'] } }));
+    const pass = await runExample([
+      'examples/check-spf.ts',
+      '--ip',
+      '192.0.2.10',
+      '--sender',
+      'a@example.com',
+      '--zone',
+      zone,
+    ]);
+    expect(pass.code, pass.output).toBe(0);
+    expect(pass.output).toMatch(/Authentication-Results: localhost; spf=pass smtp\.mailfrom=a@example\.com/);
+    const fail = await runExample([
+      'examples/check-spf.ts',
+      '--ip',
+      '198.51.100.1',
+      '--sender',
+      'a@example.com',
+      '--zone',
+      zone,
+    ]);
+    expect(fail.output).toMatch(/result: +fail \(mechanism -all\)/);
+  });
+
+  it('refuses a bad --ip with the usage (exit 2)', async () => {
+    const { code, output } = await runExample([
+      'examples/check-spf.ts',
+      '--ip',
+      'nope',
+      '--sender',
+      'a@example.com',
+    ]);
+    expect(code).toBe(2);
+    expect(output).toMatch(/'nope' is not an IPv4 or IPv6 address[\s\S]*usage: check-spf/);
+  });
+});
+
+describe('queue.ts', () => {
+  it('lists, holds, releases, retries and deletes on a SQLite queue', async () => {
+    const path = join(dir, 'queue.sqlite');
+    const queue = createSqliteQueue({ path });
+    const id = await queue.enqueue({
+      envelope: { reversePath: 'alice@example.com', recipients: [{ address: 'bob@example.org' }] },
+      content: new TextEncoder().encode('Subject: queued\r\n\r\nhi\r\n'),
+    });
+    await queue.close();
+    const run = (...args: string[]) => runExample(['examples/queue.ts', '--queue', path, ...args]);
+    expect((await run('list')).output).toContain(`${id}  queued   <alice@example.com>  1/1`);
+    expect((await run('hold', id)).output).toContain(`${id} held`);
+    expect((await run('show', id)).output).toMatch(/held[\s\S]*bob@example\.org: pending/);
+    expect((await run('release', id)).output).toContain(`${id} released`);
+    expect((await run('retry', id)).output).toContain('1 recipient(s) due now');
+    expect((await run('delete', id)).output).toContain(`${id} deleted`);
+    const missing = await run('show', id);
+    expect(missing.code).toBe(1);
+    expect(missing.output).toContain('ERR_SMTP_QUEUE_NOT_FOUND');
+  });
+});
+
+describe('the examples that need the internet', () => {
+  it.each(['send-direct', 'send-smarthost', 'receive', 'relay'])(
+    '%s.ts --help says how to run it',
+    async (name) => {
+      const { code, output } = await runExample([`examples/${name}.ts`, '--help']);
+      expect(code).toBe(0);
+      expect(output).toMatch(new RegExp(`^usage: (SMTP_PASS=\\.\\.\\. )?${name} `));
+    },
+  );
+});
