@@ -88,6 +88,15 @@ describe('§3.4.3/§3.4.4 edge cases', () => {
     });
   }
 
+  it('a 32 MiB bare-LF body in one array is handled in linear time (bounded native scans)', () => {
+    const line = 'plain line with a bare LF\n';
+    const body = Buffer.from(line.repeat((32 * 1024 * 1024) / line.length));
+    for (const canon of ['simple', 'relaxed'] as const) {
+      const out = canonicalizeBody(body, canon);
+      expect(out.byteLength).toBe(body.byteLength + body.byteLength / line.length);
+    }
+  });
+
   it('long lines and big chunks take the word-at-a-time path and agree with the model', () => {
     const line = 'The quick brown fox  jumps over\tthe lazy dog. \r\n';
     const input = `${line.repeat(2000)}x\ny\r  \r\n\r\n`;

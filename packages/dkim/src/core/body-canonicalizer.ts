@@ -22,6 +22,8 @@ export type ByteSink = (bytes: Uint8Array) => void;
 const COPY_LIMIT = 512;
 const SCRATCH_BYTES = 16 * 1024;
 const EMPTY = new Uint8Array(0);
+/** Largest piece processed at once. */
+const WINDOW = 256 * 1024;
 
 /**
  * Canonicalises a body fed in arbitrary chunks. `write` any number of times, then `end`
@@ -59,6 +61,12 @@ export class BodyCanonicalizer {
     if (this.#ended) throw new TypeError('BodyCanonicalizer.write() after end()');
     const n = chunk.byteLength;
     if (n === 0) return;
+    if (n > WINDOW) {
+      // Native scans run to the end of the array they are given: bound them, so a whole
+      // message passed as one array is still processed in linear time.
+      for (let i = 0; i < n; i += WINDOW) this.write(chunk.subarray(i, i + WINDOW));
+      return;
+    }
     this.#chunk = chunk;
     this.#crlfRealStart = -1;
     let pos = 0;
