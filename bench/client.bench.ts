@@ -6,7 +6,9 @@
  * measured with /usr/bin/time).
  *
  * Run: `npx tsx bench/client.bench.ts` (or `npm run bench -- client`).
- * BENCH_MESSAGES scales the message count (default 4000 per connection-count row, x5 for 20).
+ * BENCH_MESSAGES scales the message count (default 4000 per connection-count row, x5 for 20);
+ * BENCH_ROUNDS (default 3) alternating rounds, best kept. Each sender keeps 2 sends per
+ * connection in flight (a busy pool).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -103,7 +105,7 @@ async function ours(port: number, connections: number, messages: number, body: U
   // Warm up the connections before timing.
   await drive(300, connections, () => pool.sendMail(envelope, body));
   const row = await timed('@smtpkit/client (pool)', connections, messages, () =>
-    drive(messages, connections, async () => {
+    drive(messages, connections * 2, async () => {
       const r = await pool.sendMail(envelope, body);
       if (r.accepted.length !== 1) throw new Error('not accepted');
     }),
@@ -163,7 +165,7 @@ async function runNodemailer(
     connections,
     messages,
     () =>
-      drive(messages, connections, async () => {
+      drive(messages, connections * 2, async () => {
         const info = await transport.sendMail({ envelope, raw });
         if (info.accepted.length !== 1) throw new Error('not accepted');
       }),
@@ -215,18 +217,36 @@ async function main() {
     await waitPort(port);
     const body = message();
     const rows: Row[] = [];
+    // The machine is shared: rounds alternate the senders and each keeps its best round, so
+    // a burst of load elsewhere does not decide a ratio.
+    const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+    const best = (a: Row | undefined, b: Row) =>
+      a === undefined || b.messages / b.seconds > a.messages / a.seconds ? b : a;
     for (const connections of [1, 20]) {
       const messages = connections === 1 ? BASE : BASE * 5;
-      rows.push(await ours(port, connections, messages, body));
-      // Untuned nodemailer is ~40 ms per message at one connection: fewer messages suffice.
-      rows.push(
-        await theirs(port, connections, connections === 1 ? Math.min(messages, 400) : messages, body, false),
+      let o: Row | undefined;
+      let n: Row | undefined;
+      let t: Row | undefined;
+      let c: Row | undefined;
+      for (let round = 0; round < ROUNDS; round++) {
+        o = best(o, await ours(port, connections, messages, body));
+        t = best(t, await theirs(port, connections, messages, body, true));
+        c = best(c, source(port, connections, messages));
+      }
+      // Untuned nodemailer is ~40 ms per message at one connection: one round, fewer messages.
+      n = await theirs(
+        port,
+        connections,
+        connections === 1 ? Math.min(messages, 400) : messages,
+        body,
+        false,
       );
-      rows.push(await theirs(port, connections, messages, body, true));
-      rows.push(source(port, connections, messages));
+      rows.push(o as Row, n, t as Row, c as Row);
     }
     const fmt = (n: number) => n.toFixed(0).padStart(8);
-    process.stdout.write(`4 KiB messages into smtp-sink on loopback (${body.length} octets each)\n\n`);
+    process.stdout.write(
+      `4 KiB messages into smtp-sink on loopback (${body.length} octets each), best of ${ROUNDS} alternating rounds\n\n`,
+    );
     process.stdout.write('conns  sender                        messages    msgs/s   CPU µs/msg\n');
     for (const r of rows) {
       process.stdout.write(

@@ -189,4 +189,19 @@ describe.skipIf(!usable)(`client → Postfix smtpd (${postfix.reason || sinkAvai
     expect(pool.size).toBeLessThanOrEqual(3);
     await pool.close();
   });
+
+  it('one pooled connection, DATA path: 20 concurrent sends, each pipelined MAIL/RCPT/DATA group accepted', async () => {
+    const pool = createPool({ ...options({ chunking: false }), maxConnections: 1 });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        pool.sendMail(
+          { from: 'a@example.com', to: [`q${i}@example.org`] },
+          te.encode(`From: a@example.com\r\nMessage-ID: <chain-${i}@client.test>\r\n\r\nmessage ${i}\r\n`),
+        ),
+      ),
+    );
+    expect(results.every((r) => r.accepted.length === 1 && r.method === 'DATA')).toBe(true);
+    await pool.close();
+    await pf.waitForLog(/chain-19@client\.test/);
+  });
 });

@@ -176,4 +176,16 @@ describe('client → @smtpkit/server', () => {
     await pool.close();
     expect(stored).toHaveLength(50);
   });
+
+  it('one pooled connection, DATA path, 30 concurrent sends arrive intact and in order', async () => {
+    const { port, stored } = await start();
+    const pool = createPool({ ...opts(port), chunking: false, maxConnections: 1 });
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        pool.sendMail({ from: 'a@example.com', to: [`c${i}@example.org`] }, te.encode(`m ${i}\r\n`)),
+      ),
+    );
+    await pool.close();
+    expect(stored.map((m) => m.body)).toEqual(Array.from({ length: 30 }, (_, i) => `m ${i}\r\n`));
+  });
 });
