@@ -65,6 +65,18 @@ describe('FCrDNS', () => {
     expect(temp.authenticationResults).toBe('iprev=temperror policy.iprev=192.0.2.8');
   });
 
+  it('RFC 8601 §2.2: an IPv6 address is a quoted-string in the note', async () => {
+    const v6 = createStaticResolver({
+      [reverseName('2001:db8::5')]: { ptr: ['v6.example.com'] },
+      'v6.example.com': { aaaa: ['2001:db8::5'] },
+    });
+    const reputation = createClientReputation({
+      verifyReverseDns: (ip) => verifyReverseDns(ip, { resolver: v6 }),
+    });
+    const v = await reputation.check({ clientAddress: '2001:db8::5' });
+    expect(v.authenticationResults).toBe('iprev=pass policy.iprev="2001:db8::5" (v6.example.com)');
+  });
+
   it('scored: a failure is accepted, tagged and scored; a DNS failure only annotates', async () => {
     const reputation = createClientReputation({ ...wiring, fcrdnsScore: 5 });
     expect(await reputation.check({ clientAddress: '192.0.2.6' })).toMatchObject({ action: 'tag', score: 5 });

@@ -202,7 +202,7 @@ export function createClientReputation(options: ClientReputationOptions): Client
         ];
         const names = reverseDns.status === 'confirmed' ? reverseDns.confirmed : reverseDns.unconfirmed;
         ar.push(
-          `iprev=${iprev} policy.iprev=${ip}${names.length > 0 ? ` (${printable(names.join(' '))})` : ''}`,
+          `iprev=${iprev} policy.iprev=${arValue(ip)}${names.length > 0 ? ` (${printable(names.join(' ')).replace(/[()\\]/g, '')})` : ''}`,
         );
         if (reverseDns.status === 'tempfail') {
           reasons.push(
