@@ -72,7 +72,7 @@ describe('names outside host-name syntax (RFC 2181 §11) over UDP/TCP', () => {
   });
 
   it('SERVFAIL, REFUSED and silence are temporary failures with their reason', async () => {
-    const r = resolverFor([dns.address], 200, 1);
+    const r = resolverFor([dns.address], 500, 1);
     expect(await r.a('sf%.example')).toMatchObject({ status: 'tempfail', reason: 'servfail' });
     expect(await r.a('rf%.example')).toMatchObject({ status: 'tempfail', reason: 'refused' });
     expect(await r.a('slow%.example')).toMatchObject({ status: 'tempfail', reason: 'timeout' });
@@ -83,7 +83,7 @@ describe('names outside host-name syntax (RFC 2181 §11) over UDP/TCP', () => {
     await new Promise<void>((resolve) => dead.bind(0, '127.0.0.1', resolve));
     const deadAddress = `127.0.0.1:${dead.address().port}`;
     try {
-      const r = resolverFor([deadAddress, dns.address], 150, 1);
+      const r = resolverFor([deadAddress, dns.address], 500, 1);
       expect(await r.a(ODD)).toMatchObject({ status: 'found' });
     } finally {
       dead.close();
