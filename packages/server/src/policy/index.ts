@@ -1,7 +1,8 @@
 /**
  * @packageDocumentation Policy helpers for an `@smtpkit/server` backend: greylisting with a
- * memory or JSON-lines file store, and per-client connection/message rate limiting like
- * Postfix's anvil. Plain functions a backend calls; nothing here touches the protocol.
+ * memory or JSON-lines file store, per-client connection/message rate limiting like
+ * Postfix's anvil, and a client-reputation check (FCrDNS and DNSBL zones with per-zone actions,
+ * RFC 7372 replies). Plain functions a backend calls; nothing here touches the protocol.
  */
 
 export {
