@@ -15,9 +15,14 @@ import {
   DEFAULT_MAX_QUEUE_LIFETIME_MS,
   decideOutcome,
   decodeEnvelope,
+  decodeReply,
+  deriveMessageState,
+  describeRecipient,
   type EnqueueInput,
   type ExtendLeaseRequest,
   encodeEnvelope,
+  encodeReply,
+  enqueueEvent,
   isQueueError,
   type ListFilter,
   type MessageInfo,
@@ -35,12 +40,11 @@ import {
   QueueNotFoundError,
   type QueueStats,
   QueueStorageError,
-  type RecipientInfo,
   type RecipientStatus,
   type RecordResult,
-  type RemoteReply,
   randomId,
   recipientDomain,
+  resolveContentStorageOptions,
   throwIfAborted,
   validateClaimRequest,
   validateEnqueueInput,
@@ -158,10 +162,6 @@ function leaseGroup(token: string, messageId: string): string {
   return parsed !== null && parsed.messageId === messageId ? parsed.group : '';
 }
 
-function parseReply(text: string | null): RemoteReply | null {
-  return text === null ? null : (JSON.parse(text) as RemoteReply);
-}
-
 /**
  * Opens a queue on PostgreSQL, creating or migrating its schema first (idempotent; many
  * processes may start at once).
@@ -224,13 +224,10 @@ class PostgresQueue implements Queue {
     this.#sql = statements(quoteSchemaName(schema));
     this.#now = options.now ?? Date.now;
     this.#lifetimeMs = options.maxQueueLifetimeMs ?? DEFAULT_MAX_QUEUE_LIFETIME_MS;
-    this.#chunkSize = options.chunkSize ?? 256 * 1024;
-    this.#inlineBytes = options.inlineContentBytes ?? 1024 * 1024;
-    this.#abandonedMs = options.abandonedEnqueueMs ?? 3_600_000;
-    if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1)
-      throw new RangeError('chunkSize must be a positive integer');
-    if (!(this.#inlineBytes >= 0)) throw new RangeError('inlineContentBytes must be ≥ 0');
-    if (!(this.#abandonedMs > 0)) throw new RangeError('abandonedEnqueueMs must be > 0');
+    const storage = resolveContentStorageOptions(options);
+    this.#chunkSize = storage.chunkSize;
+    this.#inlineBytes = storage.inlineContentBytes;
+    this.#abandonedMs = storage.abandonedEnqueueMs;
     if (!(this.#lifetimeMs > 0)) throw new RangeError('maxQueueLifetimeMs must be > 0');
     this.#prefetchBytes = options.prefetchContentBytes ?? 64 * 1024;
     if (!(this.#prefetchBytes >= 0)) throw new RangeError('prefetchContentBytes must be ≥ 0');
@@ -425,14 +422,7 @@ class PostgresQueue implements Queue {
           }),
         );
       }
-      this.#events.emit({
-        type: 'enqueue',
-        at: now,
-        messageId: id,
-        reversePath: envelope.reversePath,
-        recipientCount: envelope.recipients.length,
-        size,
-      });
+      this.#events.emit(enqueueEvent(id, envelope, size, now));
       return id;
     } catch (error) {
       if (staged > 0 && !this.#closed) {
@@ -581,7 +571,7 @@ class PostgresQueue implements Queue {
               nextAttemptAt: u.nextAttemptAt,
               lastAttemptAt: u.lastAttemptAt,
               lastReason: u.lastReason,
-              lastReply: u.lastReply === null ? null : JSON.stringify(u.lastReply),
+              lastReply: encodeReply(u.lastReply),
             },
           });
           events.push(decision.event);
@@ -704,35 +694,33 @@ class PostgresQueue implements Queue {
     );
     if (!message) throw new QueueNotFoundError(messageId);
     const envelope = decodeEnvelope(message.envelope);
-    const infos = recipients.map((r): RecipientInfo => {
+    const infos = recipients.map((r) => {
       const recipient = envelope.recipients[r.idx];
       if (recipient === undefined)
         throw new QueueStorageError(`recipient ${r.idx} of ${messageId} is missing`);
-      const leaseUntil = toNumberOrNull(r.lease_until);
-      return {
-        index: r.idx,
-        recipient,
-        domain: r.domain,
-        status: r.status,
-        attempts: r.attempts,
-        nextAttemptAt: r.status === 'pending' ? toNumberOrNull(r.next_attempt_at) : null,
-        lease:
-          leaseUntil !== null && leaseUntil > now && r.lease_worker !== null
-            ? { workerId: r.lease_worker, expiresAt: leaseUntil }
-            : null,
-        lastAttemptAt: toNumberOrNull(r.last_attempt_at),
-        lastReason: r.last_reason,
-        lastReply: parseReply(r.last_reply),
-      };
+      return describeRecipient(
+        {
+          index: r.idx,
+          recipient,
+          domain: r.domain,
+          status: r.status,
+          attempts: r.attempts,
+          nextAttemptAt: toNumberOrNull(r.next_attempt_at),
+          leaseWorker: r.lease_worker,
+          leaseUntil: toNumberOrNull(r.lease_until),
+          lastAttemptAt: toNumberOrNull(r.last_attempt_at),
+          lastReason: r.last_reason,
+          lastReply: decodeReply(r.last_reply),
+        },
+        now,
+      );
     });
-    const pending = infos.filter((r) => r.status === 'pending');
-    const state: MessageState = message.held
-      ? 'held'
-      : pending.some((r) => r.lease !== null)
-        ? 'active'
-        : pending.some((r) => r.attempts > 0)
-          ? 'deferred'
-          : 'queued';
+    // An unexpired lease is exactly what `describeRecipient` reports as `lease`.
+    const state = deriveMessageState(
+      message.held,
+      infos.map((r) => ({ status: r.status, attempts: r.attempts, leaseUntil: r.lease?.expiresAt ?? null })),
+      now,
+    );
     return {
       id: message.id,
       state,

@@ -11,11 +11,15 @@ import {
   DEFAULT_MAX_QUEUE_LIFETIME_MS,
   decideOutcome,
   decodeEnvelope,
+  decodeReply,
   deriveMessageState,
+  describeRecipient,
   type EnqueueInput,
   type Envelope,
   type ExtendLeaseRequest,
   encodeEnvelope,
+  encodeReply,
+  enqueueEvent,
   type ListFilter,
   type MessageInfo,
   type MessageState,
@@ -32,12 +36,11 @@ import {
   QueueNotFoundError,
   type QueueStats,
   QueueStorageError,
-  type RecipientInfo,
   type RecipientStatus,
   type RecordResult,
-  type RemoteReply,
   randomId,
   recipientDomain,
+  resolveContentStorageOptions,
   throwIfAborted,
   validateClaimRequest,
   validateEnqueueInput,
@@ -131,10 +134,6 @@ function abandoned(): QueueStorageError {
   return new QueueStorageError('staged content was removed as abandoned before the commit');
 }
 
-function parseReply(text: string | null): RemoteReply | null {
-  return text === null ? null : (JSON.parse(text) as RemoteReply);
-}
-
 class SqliteQueue implements Queue {
   readonly #db: Database.Database;
   readonly #commit: GroupCommit;
@@ -156,13 +155,10 @@ class SqliteQueue implements Queue {
     this.#synchronous = options.synchronous ?? 'FULL';
     if (this.#synchronous !== 'FULL' && this.#synchronous !== 'NORMAL')
       throw new TypeError("synchronous must be 'FULL' or 'NORMAL'");
-    this.#chunkSize = options.chunkSize ?? 256 * 1024;
-    this.#inlineBytes = options.inlineContentBytes ?? 1024 * 1024;
-    this.#abandonedMs = options.abandonedEnqueueMs ?? 3_600_000;
-    if (!(this.#abandonedMs > 0)) throw new RangeError('abandonedEnqueueMs must be > 0');
-    if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1)
-      throw new RangeError('chunkSize must be a positive integer');
-    if (!(this.#inlineBytes >= 0)) throw new RangeError('inlineContentBytes must be ≥ 0');
+    const storage = resolveContentStorageOptions(options);
+    this.#chunkSize = storage.chunkSize;
+    this.#inlineBytes = storage.inlineContentBytes;
+    this.#abandonedMs = storage.abandonedEnqueueMs;
     let db: Database.Database | undefined;
     try {
       db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -343,14 +339,7 @@ class SqliteQueue implements Queue {
           );
         });
       });
-      this.#events.emit({
-        type: 'enqueue',
-        at: now,
-        messageId: id,
-        reversePath: envelope.reversePath,
-        recipientCount: envelope.recipients.length,
-        size,
-      });
+      this.#events.emit(enqueueEvent(id, envelope, size, now));
       return id;
     } catch (error) {
       if (staged > 0 && !this.#closed) {
@@ -479,7 +468,7 @@ class SqliteQueue implements Queue {
           u.nextAttemptAt,
           u.lastAttemptAt,
           u.lastReason,
-          u.lastReply === null ? null : JSON.stringify(u.lastReply),
+          encodeReply(u.lastReply),
           record.messageId,
           record.index,
         );
@@ -586,22 +575,23 @@ class SqliteQueue implements Queue {
       if (!row) throw new QueueNotFoundError(messageId);
       const envelope = decodeEnvelope(row.envelope);
       const rows = this.#sql.recipients.all(messageId) as RecipientRow[];
-      const recipients = rows.map(
-        (r): RecipientInfo => ({
-          index: r.idx,
-          recipient: envelope.recipients[r.idx]!,
-          domain: r.domain,
-          status: r.status,
-          attempts: r.attempts,
-          nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
-          lease:
-            r.lease_until !== null && r.lease_until > now && r.lease_worker !== null
-              ? { workerId: r.lease_worker, expiresAt: r.lease_until }
-              : null,
-          lastAttemptAt: r.last_attempt_at,
-          lastReason: r.last_reason,
-          lastReply: parseReply(r.last_reply),
-        }),
+      const recipients = rows.map((r) =>
+        describeRecipient(
+          {
+            index: r.idx,
+            recipient: envelope.recipients[r.idx]!,
+            domain: r.domain,
+            status: r.status,
+            attempts: r.attempts,
+            nextAttemptAt: r.next_attempt_at,
+            leaseWorker: r.lease_worker,
+            leaseUntil: r.lease_until,
+            lastAttemptAt: r.last_attempt_at,
+            lastReason: r.last_reason,
+            lastReply: decodeReply(r.last_reply),
+          },
+          now,
+        ),
       );
       const held = row.held !== 0;
       const state = deriveMessageState(

@@ -16,6 +16,16 @@ export {
 export { chunkContent, throwIfAborted } from './core/content.js';
 // Driver toolkit: what the SQLite and PostgreSQL drivers share with the memory driver.
 export {
+  type ContentStorageOptions,
+  decodeReply,
+  describeRecipient,
+  encodeReply,
+  enqueueEvent,
+  type ResolvedContentStorageOptions,
+  resolveContentStorageOptions,
+  type StoredRecipientView,
+} from './core/driver.js';
+export {
   decodeEnvelope,
   encodeEnvelope,
   normalizeEnvelope,

@@ -11,6 +11,7 @@ import {
   validateOutcomeRecords,
 } from '../core/checks.js';
 import { chunkContent, throwIfAborted } from '../core/content.js';
+import { describeRecipient, enqueueEvent } from '../core/driver.js';
 import { normalizeEnvelope, recipientDomain } from '../core/envelope.js';
 import { QueueEventHub } from '../core/event-hub.js';
 import { decideOutcome, deriveMessageState } from '../core/outcome.js';
@@ -34,7 +35,6 @@ import type {
   QueueEvent,
   QueueListener,
   QueueStats,
-  RecipientInfo,
   RecipientStatus,
   RecordResult,
   RemoteReply,
@@ -163,14 +163,7 @@ class MemoryQueue implements Queue {
         lastReply: null,
       })),
     });
-    this.#events.emit({
-      type: 'enqueue',
-      at: now,
-      messageId: id,
-      reversePath: envelope.reversePath,
-      recipientCount: envelope.recipients.length,
-      size,
-    });
+    this.#events.emit(enqueueEvent(id, envelope, size, now));
     return id;
   }
 
@@ -347,23 +340,7 @@ class MemoryQueue implements Queue {
       id: message.id,
       state: this.#state(message, now),
       envelope: normalizeEnvelope(message.envelope),
-      recipients: message.recipients.map(
-        (r): RecipientInfo => ({
-          index: r.index,
-          recipient: r.recipient,
-          domain: r.domain,
-          status: r.status,
-          attempts: r.attempts,
-          nextAttemptAt: r.status === 'pending' ? r.nextAttemptAt : null,
-          lease:
-            r.leaseUntil !== null && r.leaseUntil > now && r.leaseWorker !== null
-              ? { workerId: r.leaseWorker, expiresAt: r.leaseUntil }
-              : null,
-          lastAttemptAt: r.lastAttemptAt,
-          lastReason: r.lastReason,
-          lastReply: r.lastReply,
-        }),
-      ),
+      recipients: message.recipients.map((r) => describeRecipient(r, now)),
       enqueuedAt: message.enqueuedAt,
       expiresAt: message.expiresAt,
       size: message.size,

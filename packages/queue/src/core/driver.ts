@@ -1,0 +1,127 @@
+/**
+ * Record mapping and option defaults the drivers share, so the memory, SQLite and PostgreSQL
+ * drivers describe a recipient, announce an enqueue and size their content rows the same way.
+ */
+import type {
+  Envelope,
+  EnvelopeRecipient,
+  QueueEvent,
+  RecipientInfo,
+  RecipientStatus,
+  RemoteReply,
+} from '../types.js';
+
+/** A recipient as a driver stored it, with numeric columns already decoded to epoch ms. */
+export interface StoredRecipientView {
+  /** The recipient's position in the envelope. */
+  readonly index: number;
+  /** The recipient as enqueued. */
+  readonly recipient: EnvelopeRecipient;
+  /** Lowercased domain of the address. */
+  readonly domain: string;
+  /** The stored status. */
+  readonly status: RecipientStatus;
+  /** Outcomes recorded so far. */
+  readonly attempts: number;
+  /** The stored next attempt time (kept after a final outcome; `describeRecipient` hides it). */
+  readonly nextAttemptAt: number | null;
+  /** The worker of the last claim, or `null`. */
+  readonly leaseWorker: string | null;
+  /** Lease expiry (epoch ms), or `null`; an expired lease is not reported. */
+  readonly leaseUntil: number | null;
+  /** When the last outcome was recorded (epoch ms). */
+  readonly lastAttemptAt: number | null;
+  /** Why the last attempt did not deliver. */
+  readonly lastReason: string | null;
+  /** The remote reply of the last attempt, decoded (see `decodeReply`). */
+  readonly lastReply: RemoteReply | null;
+}
+
+/**
+ * The operator view (`RecipientInfo`) of a stored recipient at `now`: the next attempt only
+ * while pending, the lease only while unexpired.
+ *
+ * @example
+ * ```ts
+ * const recipients = stored.map((r) => describeRecipient(r, now));
+ * ```
+ */
+export function describeRecipient(stored: StoredRecipientView, now: number): RecipientInfo {
+  const { leaseUntil, leaseWorker } = stored;
+  return {
+    index: stored.index,
+    recipient: stored.recipient,
+    domain: stored.domain,
+    status: stored.status,
+    attempts: stored.attempts,
+    nextAttemptAt: stored.status === 'pending' ? stored.nextAttemptAt : null,
+    lease:
+      leaseUntil !== null && leaseUntil > now && leaseWorker !== null
+        ? { workerId: leaseWorker, expiresAt: leaseUntil }
+        : null,
+    lastAttemptAt: stored.lastAttemptAt,
+    lastReason: stored.lastReason,
+    lastReply: stored.lastReply,
+  };
+}
+
+/** The `enqueue` event a driver emits once a message is durable. */
+export function enqueueEvent(messageId: string, envelope: Envelope, size: number, at: number): QueueEvent {
+  return {
+    type: 'enqueue',
+    at,
+    messageId,
+    reversePath: envelope.reversePath,
+    recipientCount: envelope.recipients.length,
+    size,
+  };
+}
+
+/** A remote reply as a text column (JSON), `null` kept as `null`. */
+export function encodeReply(reply: RemoteReply | null): string | null {
+  return reply === null ? null : JSON.stringify(reply);
+}
+
+/** The inverse of `encodeReply`. */
+export function decodeReply(text: string | null): RemoteReply | null {
+  return text === null ? null : (JSON.parse(text) as RemoteReply);
+}
+
+/** The content-storage options of a database driver (each driver documents their effect). */
+export interface ContentStorageOptions {
+  /** Content is stored in rows of this many octets. Default 256 KiB. */
+  readonly chunkSize?: number;
+  /** Content up to about this size is written with the enqueue's commit. Default 1 MiB. */
+  readonly inlineContentBytes?: number;
+  /** Staged content that wrote nothing for this long is removed as abandoned. Default 1 hour. */
+  readonly abandonedEnqueueMs?: number;
+}
+
+/** `ContentStorageOptions` with the defaults filled in. */
+export interface ResolvedContentStorageOptions {
+  /** Octets per content row. */
+  readonly chunkSize: number;
+  /** The inline content threshold in octets. */
+  readonly inlineContentBytes: number;
+  /** The abandoned-staging age in ms. */
+  readonly abandonedEnqueueMs: number;
+}
+
+/**
+ * Fills in the defaults of `ContentStorageOptions` and checks them once, at open.
+ * Default abandonment age: 1 hour, far above SMTP's own DATA timeouts (RFC 5321 §4.5.3.2: 3 and
+ * 10 minutes), so an enqueue another process is still streaming is never removed.
+ *
+ * @throws RangeError when `chunkSize` is not a positive integer, `inlineContentBytes` is
+ * negative or `abandonedEnqueueMs` is not positive (checked in that order).
+ */
+export function resolveContentStorageOptions(options: ContentStorageOptions): ResolvedContentStorageOptions {
+  const chunkSize = options.chunkSize ?? 256 * 1024;
+  const inlineContentBytes = options.inlineContentBytes ?? 1024 * 1024;
+  const abandonedEnqueueMs = options.abandonedEnqueueMs ?? 3_600_000;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new RangeError('chunkSize must be a positive integer');
+  if (!(inlineContentBytes >= 0)) throw new RangeError('inlineContentBytes must be ≥ 0');
+  if (!(abandonedEnqueueMs > 0)) throw new RangeError('abandonedEnqueueMs must be > 0');
+  return { chunkSize, inlineContentBytes, abandonedEnqueueMs };
+}
