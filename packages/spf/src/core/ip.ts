@@ -3,6 +3,7 @@
  * CIDR comparison and the `%{i}` / `%{c}` macro forms (reverse names come from @smtpkit/dns). Addresses are parsed once
  * into a fixed shape so the evaluator compares integers, not strings.
  */
+import { canonicalAddress } from '@smtpkit/dns';
 
 /** A parsed address: IPv4 as one 32-bit word, IPv6 as four. */
 export type ParsedIp =
@@ -145,28 +146,14 @@ export function formatIpv4(value: number): string {
   return `${value >>> 24}.${(value >>> 16) & 0xff}.${(value >>> 8) & 0xff}.${value & 0xff}`;
 }
 
-/** `%{c}` (RFC 7208 §7.3): the address in its usual human-readable form (RFC 5952 for IPv6). */
+/**
+ * `%{c}` (RFC 7208 §7.3): the address in its usual human-readable form (RFC 5952 for IPv6, via
+ * @smtpkit/dns's `canonicalAddress`). `parseIp` folds IPv4-mapped addresses to IPv4, so the
+ * IPv6 addresses met here never take RFC 5952 §5's dotted-quad form.
+ */
 export function formatIp(ip: ParsedIp): string {
   if (ip.family === 4) return formatIpv4(ip.words[0]);
-  const groups: number[] = [];
-  for (const w of ip.words) groups.push(w >>> 16, w & 0xffff);
-  // RFC 5952 §4.2: compress the longest run (≥ 2) of zero groups, the first one on a tie.
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return canonicalAddress(
+    ip.words.map((w) => `${(w >>> 16).toString(16)}:${(w & 0xffff).toString(16)}`).join(':'),
+  );
 }
