@@ -1,14 +1,19 @@
 // The offline examples run as a user would run them: sign.ts, check-spf.ts with a zone file,
-// queue.ts on a temporary SQLite queue; the others at least answer --help.
+// queue.ts on a temporary SQLite queue, receive.ts against a loopback DNS server; the others
+// at least answer --help.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sendMail } from '@smtpkit/client';
 import { verifyMessage } from '@smtpkit/dkim';
 import { createStaticResolver } from '@smtpkit/dns';
 import { createSqliteQueue } from '@smtpkit/queue-sqlite';
+import { startDnsServer } from '@smtpkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runExample } from './lib/run-example';
+import { readMaildir } from './lib/maildir';
+import { runExample, startExample } from './lib/run-example';
 
 let dir = '';
 beforeAll(async () => {
@@ -138,3 +143,60 @@ describe('the examples that need the internet', () => {
     },
   );
 });
+
+describe('receive.ts', () => {
+  it('accepts mail for its domain only, and stores it with Authentication-Results', async () => {
+    const dns = await startDnsServer({
+      zone: {
+        'example.com': { txt: ['v=spf1 ip4:127.0.0.1 -all'] },
+        'client.example.com': { a: ['127.0.0.1'] },
+      },
+    });
+    const maildir = join(dir, 'receive-maildir');
+    const port = await freePort();
+    const server = await startExample(
+      [
+        'examples/receive.ts',
+        '--domain',
+        'example.org',
+        '--maildir',
+        maildir,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--resolver',
+        dns.address,
+      ],
+      /receiving for example\.org/,
+    );
+    try {
+      const body = new TextEncoder().encode('From: a@example.com\r\nSubject: hi\r\n\r\nhello\r\n');
+      const base = { host: '127.0.0.1', port, name: 'client.example.com', security: 'none' as const, body };
+      const result = await sendMail({
+        ...base,
+        envelope: { from: 'a@example.com', to: ['bob@example.org', 'eve@example.net'] },
+      });
+      expect(result.accepted).toEqual(['bob@example.org']);
+      expect(result.rejected).toEqual(['eve@example.net']); // 550 5.7.1: not an open relay
+      const [stored = ''] = await readMaildir(maildir, 'bob@example.org');
+      expect(stored).toMatch(
+        /^Authentication-Results: localhost;\r\n\tspf=pass smtp\.mailfrom=a@example\.com;\r\n\tdkim=none/,
+      );
+      expect(stored).toContain('\r\n\r\nhello\r\n');
+    } finally {
+      await server.stop();
+      await dns.close();
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
