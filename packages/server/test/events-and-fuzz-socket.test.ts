@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { createTestCertificates } from '@smtpkit/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificate } from './support/certs';
 import { RawClient, startServer } from './support/net';
 
 describe('events, logger and metrics', () => {
   it('reports each stage: connection, tls, message, timeout, disconnect', async () => {
-    const cert = makeCertificate();
+    const cert = (await createTestCertificates()).server;
     const logged: string[] = [];
     const { server, port } = await startServer({
       tls: cert,

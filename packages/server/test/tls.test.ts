@@ -1,14 +1,16 @@
 import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
+import { createTestCertificates, type PemPair } from '@smtpkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificate, type TestCertificate } from './support/certs';
 import { RawClient, startServer } from './support/net';
 
-let main: TestCertificate;
-let other: TestCertificate;
-beforeAll(() => {
-  main = makeCertificate('localhost');
-  other = makeCertificate('other.test');
+// Test-only import: @smtpkit/testing depends on the server package, never the other way round.
+let main: PemPair;
+let other: PemPair;
+beforeAll(async () => {
+  const certificates = await createTestCertificates();
+  main = certificates.server; // CN=localhost
+  other = await certificates.issue({ names: ['other.test'] });
 });
 
 function peerName(client: RawClient): string {
