@@ -8,7 +8,6 @@ import {
   type Command,
   CommandDecoder,
   DataDecoder,
-  decodeXtext,
   isSmtpSyntaxError,
   type MailParameters,
   type Path,
@@ -16,6 +15,8 @@ import {
   type RcptParameters,
   type Reply,
 } from '@smtpkit/wire';
+import { authMechanismsOffered, capabilities, type OfferContext, startTlsOffered } from './capabilities';
+import { checkMailParams, checkRcptParams } from './envelope-params';
 import {
   type ResolvedExtensions,
   type ResolvedLimits,
@@ -24,67 +25,13 @@ import {
   type ServerSessionOptions,
 } from './options';
 import { ReplyWriter, replyForFailure } from './replies';
-import {
-  type AuthMechanism,
-  type AuthRequest,
-  type SaslExchange,
-  type ScramCredentials,
-  startSasl,
-} from './sasl';
+import { type SaslExchange, type ScramCredentials, startSasl } from './sasl';
+import type { BackendCall, ServerAction } from './session-actions';
 import { isCommandState, type ServerState, type TableVerb, TRANSITIONS } from './state';
+import { isXclientLine, parseXclient } from './xclient';
 
-/** XCLIENT attributes (Postfix XCLIENT_README); `undefined` for `[UNAVAILABLE]`. */
-export interface XclientAttributes {
-  /** Client hostname (`NAME`). */
-  readonly name?: string;
-  /** Client IP address (`ADDR`, without an `IPV6:` prefix). */
-  readonly address?: string;
-  /** Client port (`PORT`). */
-  readonly port?: number;
-  /** `SMTP` or `ESMTP` (`PROTO`). */
-  readonly protocol?: string;
-  /** The HELO name the client sent to the filter (`HELO`). */
-  readonly helo?: string;
-  /** The SASL login name (`LOGIN`). */
-  readonly login?: string;
-  /** Server-side address (`DESTADDR`). */
-  readonly destinationAddress?: string;
-  /** Server-side port (`DESTPORT`). */
-  readonly destinationPort?: number;
-}
-
-/** A backend operation the session needs; answer with `resolveCall` or `rejectCall`. */
-export type BackendCall =
-  | { readonly kind: 'mail'; readonly reversePath: Path; readonly params: MailParameters }
-  | { readonly kind: 'rcpt'; readonly forwardPath: Path; readonly params: RcptParameters }
-  /**
-   * The body ended (end the stream given with `data-open`) or was refused mid-stream
-   * (`refusal`: fail the stream). Resolve with the backend's `data()` result once it settled.
-   */
-  | { readonly kind: 'data-end'; readonly refusal?: Reply }
-  | { readonly kind: 'reset' }
-  | { readonly kind: 'auth'; readonly request: AuthRequest }
-  /** SCRAM needs the user's stored credentials: resolve with `ScramCredentials | undefined`. */
-  | { readonly kind: 'scram-credentials'; readonly username: string }
-  /** XCLIENT from a trusted client: reopen the backend session with these attributes. */
-  | { readonly kind: 'xclient'; readonly attributes: XclientAttributes }
-  /** Wait `ms` milliseconds (AUTH failure delay), then resolve. */
-  | { readonly kind: 'delay'; readonly ms: number };
-
-/** What the Node layer must do next. */
-export type ServerAction =
-  /** Write these bytes (a reply; `code` for metrics). */
-  | { readonly type: 'send'; readonly bytes: Uint8Array; readonly code: number }
-  /** Perform a backend call; the session waits for `resolveCall`/`rejectCall`. */
-  | { readonly type: 'call'; readonly call: BackendCall }
-  /** Start the backend's `data(body)` with a new body stream (DATA or first BDAT). */
-  | { readonly type: 'data-open' }
-  /** A chunk of the unstuffed body for the open stream. */
-  | { readonly type: 'body'; readonly chunk: Uint8Array }
-  /** Upgrade the connection to TLS now (the 220 was sent before this). */
-  | { readonly type: 'starttls' }
-  /** Close the connection after writing what was sent. */
-  | { readonly type: 'close' };
+export type { BackendCall, ServerAction } from './session-actions';
+export type { XclientAttributes } from './xclient';
 
 interface Pending {
   readonly call: BackendCall;
@@ -92,7 +39,6 @@ interface Pending {
   onReject(error: unknown): void;
 }
 
-const XCLIENT_PREFIX = /^XCLIENT(?: |$)/i;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -348,7 +294,7 @@ export class ServerSession {
 
   /** A command line read raw (XCLIENT-trusted connections): XCLIENT here, the rest by wire. */
   private onRawCommandLine(line: string): void {
-    if (XCLIENT_PREFIX.test(line)) {
+    if (isXclientLine(line)) {
       this.onXclient(line);
       return;
     }
@@ -442,39 +388,19 @@ export class ServerSession {
       this.esmtp = verb !== 'HELO';
       this.state = 'ready';
       if (verb === 'HELO') this.send(250, undefined, this.hostname);
-      else this.sendReply({ code: 250, lines: [this.hostname, ...this.capabilities()] });
+      else this.sendReply({ code: 250, lines: [this.hostname, ...capabilities(this.offers())] });
     });
   }
 
-  /** The EHLO keywords offered now (RFC 5321 §4.1.1.1), in a stable order. */
-  private capabilities(): string[] {
-    const ext = this.ext;
-    const caps: string[] = [];
-    if (ext.pipelining) caps.push('PIPELINING');
-    if (ext.size) caps.push(`SIZE ${this.limits.maxMessageSize}`);
-    if (ext.eightBitMime) caps.push('8BITMIME');
-    if (ext.smtpUtf8) caps.push('SMTPUTF8');
-    if (ext.enhancedStatusCodes) caps.push('ENHANCEDSTATUSCODES');
-    if (this.startTlsOffered()) caps.push('STARTTLS');
-    const mechanisms = this.authMechanismsOffered();
-    if (mechanisms.length > 0) caps.push(`AUTH ${mechanisms.join(' ')}`);
-    if (ext.chunking) caps.push('CHUNKING');
-    if (ext.chunking && ext.binaryMime) caps.push('BINARYMIME');
-    if (ext.dsn) caps.push('DSN');
-    if (ext.requireTls && this.secure) caps.push('REQUIRETLS');
-    if (this.options.xclient) caps.push('XCLIENT NAME ADDR PORT PROTO HELO LOGIN DESTADDR DESTPORT');
-    return caps;
-  }
-
-  private startTlsOffered(): boolean {
-    return this.ext.startTls && !this.secure && (this.options.tlsAvailable ?? false);
-  }
-
-  private authMechanismsOffered(): readonly AuthMechanism[] {
-    if (!this.ext.auth || this.authenticatedAs !== undefined) return [];
-    // RFC 4954 §4 and §14: no plaintext passwords over an unprotected connection by default.
-    if (!this.secure && !this.options.allowInsecureAuth) return [];
-    return this.options.authMechanisms ?? [];
+  /** The facts EHLO advertising depends on, as they stand now. */
+  private offers(): OfferContext {
+    return {
+      ext: this.ext,
+      limits: this.limits,
+      options: this.options,
+      secure: this.secure,
+      authenticatedAs: this.authenticatedAs,
+    };
   }
 
   // ---- MAIL / RCPT ------------------------------------------------------------------------
@@ -490,7 +416,7 @@ export class ServerSession {
       this.send(555, '5.5.4', 'ESMTP parameters need EHLO');
       return;
     }
-    const problem = this.checkMailParams(reversePath, params);
+    const problem = checkMailParams(this.ext, this.limits, this.secure, reversePath, params);
     if (problem) {
       this.sendReply(problem);
       return;
@@ -507,39 +433,6 @@ export class ServerSession {
     );
   }
 
-  private checkMailParams(reversePath: Path, params: MailParameters): Reply | undefined {
-    const ext = this.ext;
-    const unsupported = (name: string): Reply => ({
-      code: 555,
-      enhanced: '5.5.4',
-      lines: [`Unsupported option: ${name}`],
-    });
-    if (params.extensions && params.extensions.length > 0) return unsupported(params.extensions[0]!.keyword);
-    if (params.size !== undefined) {
-      if (!ext.size) return unsupported('SIZE');
-      // RFC 1870 §6.1: a declared size over the limit is refused at MAIL.
-      if (params.size > this.limits.maxMessageSize) {
-        return { code: 552, enhanced: '5.3.4', lines: ['Message size exceeds fixed maximum message size'] };
-      }
-    }
-    if (params.body === '8BITMIME' && !ext.eightBitMime) return unsupported('BODY=8BITMIME');
-    if (params.body === 'BINARYMIME' && !(ext.binaryMime && ext.chunking))
-      return unsupported('BODY=BINARYMIME');
-    if (params.smtpUtf8 && !ext.smtpUtf8) return unsupported('SMTPUTF8');
-    if ((params.ret !== undefined || params.envid !== undefined) && !ext.dsn) return unsupported('RET/ENVID');
-    if (params.auth !== undefined && !ext.auth) return unsupported('AUTH');
-    if (params.requireTls) {
-      if (!ext.requireTls) return unsupported('REQUIRETLS');
-      // RFC 8689 §4.1: REQUIRETLS is only valid on a TLS session.
-      if (!this.secure) return { code: 530, enhanced: '5.7.10', lines: ['REQUIRETLS needs a TLS session'] };
-    }
-    // RFC 6531 §3.4: a UTF-8 address needs the SMTPUTF8 parameter.
-    if (reversePath.kind === 'mailbox' && reversePath.mailbox.utf8 && !params.smtpUtf8) {
-      return { code: 553, enhanced: '5.6.7', lines: ['SMTPUTF8 required for this address'] };
-    }
-    return undefined;
-  }
-
   private onRcpt(forwardPath: Path, params: RcptParameters): void {
     if (!this.allowed('RCPT')) return;
     // RFC 5321 §4.5.3.1.8: 452 (4.5.3, RFC 3463) for recipients over the limit.
@@ -547,16 +440,9 @@ export class ServerSession {
       this.send(452, '4.5.3', 'Error: too many recipients');
       return;
     }
-    if (params.extensions && params.extensions.length > 0) {
-      this.send(555, '5.5.4', `Unsupported option: ${params.extensions[0]!.keyword}`);
-      return;
-    }
-    if ((params.notify !== undefined || params.orcpt !== undefined) && !this.ext.dsn) {
-      this.send(555, '5.5.4', 'Unsupported option: NOTIFY/ORCPT');
-      return;
-    }
-    if (forwardPath.kind === 'mailbox' && forwardPath.mailbox.utf8 && !this.mailParams?.smtpUtf8) {
-      this.send(553, '5.6.7', 'SMTPUTF8 required for this address');
+    const problem = checkRcptParams(this.ext, this.mailParams, forwardPath, params);
+    if (problem) {
+      this.sendReply(problem);
       return;
     }
     this.call(
@@ -792,7 +678,7 @@ export class ServerSession {
   // ---- STARTTLS (RFC 3207) ----------------------------------------------------------------
 
   private onStartTls(): void {
-    if (!this.startTlsOffered()) {
+    if (!startTlsOffered(this.offers())) {
       if (this.secure) this.send(503, '5.5.1', 'Error: TLS already active');
       else this.send(502, '5.5.1', 'Error: command not implemented');
       this.countBad();
@@ -809,7 +695,7 @@ export class ServerSession {
   // ---- AUTH (RFC 4954) --------------------------------------------------------------------
 
   private onAuth(mechanism: string, initialResponse: string | undefined): void {
-    const offered = this.authMechanismsOffered();
+    const offered = authMechanismsOffered(this.offers());
     if (!this.ext.auth || (this.options.authMechanisms ?? []).length === 0) {
       this.send(502, '5.5.1', 'Error: authentication not enabled');
       this.countBad();
@@ -959,50 +845,13 @@ export class ServerSession {
 
   private onXclient(line: string): void {
     if (!this.allowed('XCLIENT')) return;
-    const attributes: Record<string, string | number | undefined> = {};
-    const names: Record<string, keyof XclientAttributes> = {
-      NAME: 'name',
-      ADDR: 'address',
-      PORT: 'port',
-      PROTO: 'protocol',
-      HELO: 'helo',
-      LOGIN: 'login',
-      DESTADDR: 'destinationAddress',
-      DESTPORT: 'destinationPort',
-    };
-    for (const token of line.slice(8).split(' ')) {
-      if (token === '') continue;
-      const eq = token.indexOf('=');
-      const key = names[token.slice(0, eq).toUpperCase()];
-      if (eq <= 0 || !key) {
-        this.send(501, '5.5.4', 'Bad XCLIENT attribute name');
-        this.countBad();
-        return;
-      }
-      let value: string;
-      try {
-        value = decodeXtext(token.slice(eq + 1));
-      } catch {
-        this.send(501, '5.5.4', 'Bad XCLIENT attribute value');
-        this.countBad();
-        return;
-      }
-      if (value === '[UNAVAILABLE]' || value === '[TEMPUNAVAIL]') {
-        attributes[key] = undefined;
-        continue;
-      }
-      if (key === 'port' || key === 'destinationPort') {
-        const port = Number(value);
-        if (!/^\d{1,5}$/.test(value) || port > 65535) {
-          this.send(501, '5.5.4', 'Bad XCLIENT port');
-          return;
-        }
-        attributes[key] = port;
-      } else if (key === 'address' || key === 'destinationAddress') {
-        attributes[key] = value.replace(/^IPV6:/i, '');
-      } else attributes[key] = value;
+    const parsed = parseXclient(line);
+    if (!parsed.ok) {
+      this.sendReply(parsed.reply);
+      if (parsed.bad) this.countBad();
+      return;
     }
-    const xclient = attributes as XclientAttributes;
+    const xclient = parsed.attributes;
     this.call(
       { kind: 'xclient', attributes: xclient },
       () => {
