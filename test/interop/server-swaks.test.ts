@@ -6,42 +6,17 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createTestCertificates } from '@smtpkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interopRequired, programAvailability } from '../support/services';
+import { programAvailability } from '../support/services';
 import { type RecordingServer, startRecordingServer, TEST_USER } from './harness/smtp-server';
+import { swaksArgs, swaksHasTls } from './harness/swaks';
 
 const run = promisify(execFile);
 const swaks = programAvailability('swaks');
 
-/** swaks does TLS only with Net::SSLeay (Debian libnet-ssleay-perl). */
-async function swaksTls(): Promise<boolean> {
-  if (!swaks.available) return false;
-  const { stdout, stderr } = await run('swaks', ['--support']).catch(
-    (e: { stdout: string; stderr: string }) => e,
-  );
-  const ok = /=== TLS supported/.test(`${stdout}${stderr}`);
-  if (!ok && interopRequired)
-    throw new Error('swaks lacks TLS (install libnet-ssleay-perl) and SMTPKIT_INTEROP=1');
-  if (!ok) process.stderr.write('skip: swaks without TLS support (libnet-ssleay-perl)\n');
-  return ok;
-}
-const tlsAvailable = await swaksTls();
+const tlsAvailable = await swaksHasTls(swaks.available);
 
 async function send(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run('swaks', [
-    '--server',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--ehlo',
-    'swaks.test',
-    '--from',
-    'sender@example.org',
-    '--to',
-    'rcpt@example.net',
-    '--timeout',
-    '20',
-    ...args,
-  ]);
+  const { stdout } = await run('swaks', swaksArgs(port, 20, ...args));
   return stdout;
 }
 

@@ -10,42 +10,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type SmtpPeer, type SmtpPeerBehaviour, startSmtpPeer } from '@smtpkit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { interopRequired, programAvailability } from '../support/services';
+import { programAvailability } from '../support/services';
+import { swaksArgs, swaksHasTls } from './harness/swaks';
 
 const run = promisify(execFile);
 const swaks = programAvailability('swaks');
 
-async function swaksTls(): Promise<boolean> {
-  if (!swaks.available) return false;
-  const { stdout, stderr } = await run('swaks', ['--support']).catch(
-    (e: { stdout: string; stderr: string }) => e,
-  );
-  const ok = /=== TLS supported/.test(`${stdout}${stderr}`);
-  if (!ok && interopRequired)
-    throw new Error('swaks lacks TLS (install libnet-ssleay-perl) and SMTPKIT_INTEROP=1');
-  if (!ok) process.stderr.write('skip: swaks without TLS support (libnet-ssleay-perl)\n');
-  return ok;
-}
-const tlsAvailable = await swaksTls();
+const tlsAvailable = await swaksHasTls(swaks.available);
 
 /** Runs swaks; resolves with its transcript and exit code (swaks exits non-zero on a refusal). */
 async function send(port: number, ...args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await run('swaks', [
-      '--server',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--ehlo',
-      'swaks.test',
-      '--from',
-      'sender@example.org',
-      '--to',
-      'rcpt@example.net',
-      '--timeout',
-      '10',
-      ...args,
-    ]);
+    const { stdout } = await run('swaks', swaksArgs(port, 10, ...args));
     return { code: 0, out: stdout };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
