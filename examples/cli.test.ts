@@ -10,7 +10,7 @@ import { sendMail } from '@smtpkit/client';
 import { verifyMessage } from '@smtpkit/dkim';
 import { createStaticResolver } from '@smtpkit/dns';
 import { createSqliteQueue } from '@smtpkit/queue-sqlite';
-import { startDnsServer } from '@smtpkit/testing';
+import { createTestCertificates, startDnsServer } from '@smtpkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMaildir } from './lib/maildir';
 import { runExample, startExample } from './lib/run-example';
@@ -200,3 +200,77 @@ function freePort(): Promise<number> {
     probe.on('error', reject);
   });
 }
+
+describe('relay.ts and queue.ts', () => {
+  it('relays only for users from the file, over STARTTLS; never to a loopback MX; bounces', async () => {
+    const certs = await createTestCertificates({ names: ['smtp.example.com'] });
+    await writeFile(join(dir, 'cert.pem'), certs.server.cert);
+    await writeFile(join(dir, 'key.pem'), certs.server.key);
+    await writeFile(join(dir, 'users.txt'), '# address password\nalice@example.com s3cret\n');
+    // example.org's MX is on loopback: the worker must not connect there (no private addresses),
+    // so the message fails at once and the DSN to alice (whose domain does not exist) fails too.
+    const dns = await startDnsServer({
+      zone: {
+        'example.org': { mx: [{ priority: 10, exchange: 'mx.example.org' }] },
+        'mx.example.org': { a: ['127.0.0.1'] },
+      },
+    });
+    const queuePath = join(dir, 'relay', 'queue.sqlite');
+    const port = await freePort();
+    const relay = await startExample(
+      [
+        'examples/relay.ts',
+        ...['--hostname', 'smtp.example.com', '--host', '127.0.0.1', '--port', String(port)],
+        ...[
+          '--cert',
+          join(dir, 'cert.pem'),
+          '--key',
+          join(dir, 'key.pem'),
+          '--users',
+          join(dir, 'users.txt'),
+        ],
+        ...['--queue', queuePath, '--spool', join(dir, 'relay', 'spool'), '--resolver', dns.address],
+      ],
+      /submission on/,
+    );
+    try {
+      const base = {
+        host: '127.0.0.1',
+        port,
+        security: 'starttls' as const,
+        tls: { ca: certs.ca.cert, servername: 'smtp.example.com' },
+        envelope: { from: 'alice@example.com', to: ['bob@example.org'] },
+        body: new TextEncoder().encode('From: alice@example.com\r\nSubject: relayed\r\n\r\nhi\r\n'),
+      };
+      await expect(sendMail(base)).rejects.toMatchObject({ replyCode: 530 });
+      await expect(
+        sendMail({ ...base, auth: { user: 'alice@example.com', pass: 'wrong' } }),
+      ).rejects.toMatchObject({
+        replyCode: 535,
+      });
+      const sent = await sendMail({ ...base, auth: { user: 'alice@example.com', pass: 's3cret' } });
+      expect(sent.accepted).toEqual(['bob@example.org']);
+      expect(sent.tls?.protocol).toMatch(/^TLSv1\.[23]$/);
+      // The worker picks the message up at once; wait for it to finish before stopping.
+      for (
+        let i = 0;
+        i < 100 && !/DSN \(failed\)[\s\S]*alice@example\.com: failed/.test(relay.output());
+        i++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      expect(await relay.stop()).toBe(0);
+      await dns.close();
+    }
+    expect(relay.output()).toMatch(
+      /queued \S+ <alice@example\.com> -> bob@example\.org \(not signed, TLSv1\.[23]\)/,
+    );
+    expect(relay.output()).toMatch(
+      /bob@example\.org: failed 5\.4\.4 \(no MX host for example\.org has a usable address\)/,
+    );
+    expect(relay.output()).toMatch(/DSN \(failed\) for \S+ queued to <alice@example\.com>/);
+    const stats = await runExample(['examples/queue.ts', '--queue', queuePath, 'stats']);
+    expect(stats.output).toMatch(/^0 message\(s\)/);
+  });
+});

@@ -26,6 +26,7 @@ const usage = `usage: relay --hostname NAME --cert FILE --key FILE --users FILE 
   --host ADDRESS        address to listen on (default ::)
   --queue SPEC          SQLite file (default ./relay-data/queue.sqlite) or postgres:// URL
   --spool DIR           where bodies wait while being signed (default ./relay-data/spool)
+  --resolver HOST:PORT  DNS server for MX lookups (default: the system's)
   --dkim-key FILE --dkim-domain DOMAIN --dkim-selector NAME   sign mail from DOMAIN
   -h, --help            this text`;
 
@@ -40,6 +41,7 @@ const { values } = parseCli(usage, () =>
       host: { type: 'string', default: '::' },
       queue: { type: 'string', default: './relay-data/queue.sqlite' },
       spool: { type: 'string', default: './relay-data/spool' },
+      resolver: { type: 'string' },
       'dkim-key': { type: 'string' },
       'dkim-domain': { type: 'string' },
       'dkim-selector': { type: 'string' },
@@ -80,7 +82,7 @@ const relay = startRelay({
   hostname,
   users,
   queue,
-  resolver: createNodeResolver(),
+  resolver: createNodeResolver(values.resolver ? { servers: [values.resolver] } : {}),
   tls: { cert: read('cert', values.cert), key: read('key', values.key) },
   spoolDir: values.spool,
   dkim,
