@@ -33,11 +33,7 @@ describe('limits over real sockets', () => {
     const { server, port } = await startServer({ limits: { dataTimeout: 400 } });
     try {
       const c = await RawClient.connect(port);
-      await c.reply();
-      await c.command('EHLO c');
-      await c.command('MAIL FROM:<a@example.org>');
-      await c.command('RCPT TO:<b@example.org>');
-      await c.command('DATA');
+      await c.openData();
       let stop = false;
       const trickle = (async () => {
         while (!stop && !c.closed) {
@@ -89,11 +85,7 @@ describe('limits over real sockets', () => {
     const { server, port, recorder } = await startServer({ limits: { maxMessageSize: 1000 } });
     try {
       const c = await RawClient.connect(port);
-      await c.reply();
-      await c.command('EHLO c');
-      await c.command('MAIL FROM:<a@example.org>');
-      await c.command('RCPT TO:<b@example.org>');
-      await c.command('DATA');
+      await c.openData();
       for (let i = 0; i < 100; i++) c.write(`${'y'.repeat(98)}\r\n`);
       c.write('.\r\n');
       expect(await c.reply()).toBe('552 5.3.4 Message size exceeds fixed maximum message size\r\n');
@@ -129,11 +121,7 @@ describe('limits over real sockets', () => {
     );
     try {
       const c = await RawClient.connect(port);
-      await c.reply();
-      await c.command('EHLO c');
-      await c.command('MAIL FROM:<a@example.org>');
-      await c.command('RCPT TO:<b@example.org>');
-      await c.command('DATA');
+      await c.openData();
       expect(await c.command('hello\r\n.')).toBe('451 4.3.0 Local error in processing\r\n');
       c.close();
     } finally {

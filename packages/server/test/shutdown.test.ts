@@ -17,11 +17,7 @@ describe('graceful shutdown', () => {
   it('close() during a transaction lets it finish (250), then 421', async () => {
     const { server, port, recorder } = await startServer({});
     const c = await RawClient.connect(port);
-    await c.reply();
-    await c.command('EHLO c');
-    await c.command('MAIL FROM:<a@example.org>');
-    await c.command('RCPT TO:<b@example.org>');
-    await c.command('DATA');
+    await c.openData();
     c.write('Subject: x\r\n\r\npart one\r\n');
     const closing = server.close({ deadline: 5000 });
     await sleep(100);
@@ -35,11 +31,7 @@ describe('graceful shutdown', () => {
   it('past the deadline, a transaction still open gets 421 and the backend never acknowledges', async () => {
     const { server, port, recorder } = await startServer({});
     const c = await RawClient.connect(port);
-    await c.reply();
-    await c.command('EHLO c');
-    await c.command('MAIL FROM:<a@example.org>');
-    await c.command('RCPT TO:<b@example.org>');
-    await c.command('DATA');
+    await c.openData();
     c.write('never finished\r\n');
     await server.close({ deadline: 300 });
     expect(await c.untilClosed()).toMatch(/^421 4\.3\.2 /);

@@ -86,6 +86,15 @@ export class RawClient {
     return this.reply();
   }
 
+  /** Reads the greeting, then sends EHLO, one MAIL, one RCPT and DATA: the body comes next. */
+  async openData(): Promise<void> {
+    await this.reply();
+    await this.command('EHLO c');
+    await this.command('MAIL FROM:<a@example.org>');
+    await this.command('RCPT TO:<b@example.org>');
+    await this.command('DATA');
+  }
+
   /** Waits until the server closes; returns what it wrote meanwhile. */
   async untilClosed(timeoutMs = 5000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
