@@ -7,7 +7,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { createSqliteQueue } from '@smtpkit/queue-sqlite';
 import { type DnsServer, startDnsServer } from '@smtpkit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { programAvailability, tcpReachable } from '../support/services';
+import { freePort } from './harness/ports';
 
 const SINK = '/usr/sbin/smtp-sink';
 const sink = programAvailability(SINK);
@@ -32,17 +32,6 @@ const KILLS: readonly (readonly [ticks: number, ms: number])[] = [
   [1, 66],
   [3, 23],
 ];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 describe.skipIf(!sink.available)(`delivery crash test, SQLite queue (${sink.reason})`, () => {
   const cleanups: (() => Promise<void> | void)[] = [];

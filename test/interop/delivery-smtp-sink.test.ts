@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDeliveryWorker, type DeliveryEvent, parseDsn } from '@smtpkit/delivery';
@@ -14,20 +13,10 @@ import { createMemoryQueue } from '@smtpkit/queue';
 import { type DnsServer, startDnsServer } from '@smtpkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { programAvailability, tcpReachable } from '../support/services';
+import { freePort } from './harness/ports';
 
 const SINK = '/usr/sbin/smtp-sink';
 const sink = programAvailability(SINK);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 describe.skipIf(!sink.available)(`delivery → Postfix smtp-sink (${sink.reason})`, () => {
   let dns: DnsServer;
