@@ -15,6 +15,7 @@ import {
   type RcptParameters,
   type Reply,
 } from '@smtpkit/wire';
+import { AuthExchange } from './auth-exchange';
 import { authMechanismsOffered, capabilities, type OfferContext, startTlsOffered } from './capabilities';
 import { checkMailParams, checkRcptParams } from './envelope-params';
 import {
@@ -25,8 +26,8 @@ import {
   type ServerSessionOptions,
 } from './options';
 import { ReplyWriter, replyForFailure } from './replies';
-import { type SaslExchange, type ScramCredentials, startSasl } from './sasl';
 import type { BackendCall, ServerAction } from './session-actions';
+import type { SessionIo } from './session-io';
 import { isCommandState, type ServerState, type TableVerb, TRANSITIONS } from './state';
 import { isXclientLine, parseXclient } from './xclient';
 
@@ -38,8 +39,6 @@ interface Pending {
   onResolve(value: unknown): void;
   onReject(error: unknown): void;
 }
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * One SMTP or LMTP server connection as a state machine.
@@ -91,7 +90,6 @@ export class ServerSession {
   private esmtp = false;
   private badCommands = 0;
   private junkCommands = 0;
-  private authFailures = 0;
   private shuttingDown = false;
   // The mail transaction.
   private mailParams: MailParameters | undefined;
@@ -105,9 +103,8 @@ export class ServerSession {
   private bdatLast = false;
   private bdatRefusal: Reply | undefined;
   private bdatResume: ServerState = 'rcpt';
-  // AUTH.
-  private sasl: SaslExchange | undefined;
-  private saslAwaitingFinalAck: string | undefined;
+  private readonly io: SessionIo;
+  private readonly auth: AuthExchange;
 
   /** @param options - See {@link ServerSessionOptions}. */
   constructor(options: ServerSessionOptions) {
@@ -135,6 +132,23 @@ export class ServerSession {
       maxTextLineLength: this.rawLines
         ? Math.max(this.limits.maxAuthLineLength, this.limits.maxCommandLineLength)
         : this.limits.maxAuthLineLength,
+    });
+    this.io = {
+      send: (code, enhanced, text) => this.send(code, enhanced, text),
+      sendReply: (reply) => this.sendReply(reply),
+      call: (call, onResolve, onReject) => this.call(call, onResolve, onReject),
+      close: () => this.close(),
+    };
+    this.auth = new AuthExchange(this.io, this.hostname, this.limits, () => options.nonce(), {
+      enter: () => {
+        this.state = 'auth';
+      },
+      leave: () => {
+        if (this.state === 'auth') this.state = 'ready';
+      },
+      succeeded: (username) => {
+        this.authenticatedAs = username;
+      },
     });
   }
 
@@ -271,10 +285,10 @@ export class ServerSession {
         if (item === undefined) return;
         this.progress++;
         if (item.type === 'error') {
-          if (state === 'auth') this.endAuth();
+          if (state === 'auth') this.auth.end();
           this.sendReply(item.error.reply);
           this.countBad();
-        } else if (state === 'auth') this.onAuthLine(item.line);
+        } else if (state === 'auth') this.auth.line(item.line);
         else this.onRawCommandLine(item.line);
       } else {
         const item = this.decoder.next();
@@ -716,129 +730,7 @@ export class ServerSession {
       this.send(504, '5.5.4', 'Unrecognized authentication type');
       return;
     }
-    const exchange = startSasl(mech, this.hostname, this.options.nonce());
-    this.sasl = exchange;
-    this.saslAwaitingFinalAck = undefined;
-    this.state = 'auth';
-    if (initialResponse === undefined) {
-      this.send(334, undefined, b64encode(exchange.first));
-      return;
-    }
-    if (!exchange.clientFirst) {
-      this.endAuth();
-      this.send(501, '5.5.2', 'Initial response not allowed for this mechanism');
-      return;
-    }
-    this.saslResponse(initialResponse === '=' ? '' : initialResponse);
-  }
-
-  private onAuthLine(text: string): void {
-    if (this.saslAwaitingFinalAck !== undefined) {
-      const username = this.saslAwaitingFinalAck;
-      this.endAuth();
-      this.authSucceeded(username);
-      return;
-    }
-    if (text === '*') {
-      this.endAuth();
-      this.send(501, '5.0.0', 'Authentication aborted');
-      return;
-    }
-    this.saslResponse(text);
-  }
-
-  private saslResponse(base64: string): void {
-    const exchange = this.sasl!;
-    if (!BASE64.test(base64)) {
-      this.endAuth();
-      this.send(501, '5.5.2', 'Cannot decode response');
-      return;
-    }
-    const step = exchange.step(Buffer.from(base64, 'base64').toString('utf8'));
-    switch (step.type) {
-      case 'challenge':
-        this.send(334, undefined, b64encode(step.data));
-        return;
-      case 'malformed':
-        this.endAuth();
-        this.authFailed({ code: 501, enhanced: '5.5.2', lines: ['Malformed authentication response'] });
-        return;
-      case 'rejected':
-        this.endAuth();
-        this.authFailed({ code: 535, enhanced: '5.7.8', lines: ['Authentication credentials invalid'] });
-        return;
-      case 'lookup':
-        this.call(
-          { kind: 'scram-credentials', username: step.username },
-          (value) =>
-            this.send(334, undefined, b64encode(exchange.supply!(value as ScramCredentials | undefined))),
-          () => {
-            this.endAuth();
-            this.send(454, '4.7.0', 'Temporary authentication failure');
-          },
-        );
-        return;
-      case 'done': {
-        const request = step.request;
-        this.call(
-          { kind: 'auth', request },
-          () => {
-            const serverFinal = exchange.final?.();
-            if (serverFinal !== undefined) {
-              // RFC 4954 §4: additional data with success goes in a 334 the client acks.
-              this.saslAwaitingFinalAck = request.username;
-              this.send(334, undefined, b64encode(serverFinal));
-              return;
-            }
-            this.endAuth();
-            this.authSucceeded(request.username);
-          },
-          (error) => {
-            this.endAuth();
-            // RFC 4954 §6: 454 4.7.0 for a temporary failure of the authentication backend.
-            const reply = replyForFailure(error, {
-              code: 454,
-              enhanced: '4.7.0',
-              lines: ['Temporary authentication failure'],
-            });
-            if (reply.code >= 500) this.authFailed(reply);
-            else this.sendReply(reply);
-          },
-        );
-        return;
-      }
-    }
-  }
-
-  private authSucceeded(username: string): void {
-    this.authenticatedAs = username;
-    this.send(235, '2.7.0', 'Authentication successful');
-  }
-
-  private endAuth(): void {
-    this.sasl = undefined;
-    this.saslAwaitingFinalAck = undefined;
-    if (this.state === 'auth') this.state = 'ready';
-  }
-
-  private authFailed(reply: Reply): void {
-    this.authFailures++;
-    if (this.authFailures >= this.limits.maxAuthFailures) {
-      this.send(421, '4.7.0', `${this.hostname} Error: too many failed authentication attempts`);
-      this.close();
-      return;
-    }
-    // Failures are answered late, longer each time, to slow down password guessing.
-    const ms = this.limits.authFailureDelay * this.authFailures;
-    if (ms <= 0) {
-      this.sendReply(reply);
-      return;
-    }
-    this.call(
-      { kind: 'delay', ms },
-      () => this.sendReply(reply),
-      () => this.sendReply(reply),
-    );
+    this.auth.begin(mech, initialResponse);
   }
 
   // ---- XCLIENT (Postfix XCLIENT_README) ---------------------------------------------------
@@ -925,8 +817,4 @@ export class ServerSession {
   private push(action: ServerAction): void {
     this.actions.push(action);
   }
-}
-
-function b64encode(text: string): string {
-  return text === '' ? '' : Buffer.from(text, 'utf8').toString('base64');
 }
