@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isQueueError } from '@smtpkit/queue';
-import { createManualClock } from '@smtpkit/queue/testing';
+import { createManualClock, type ManualClock } from '@smtpkit/queue/testing';
 import { createSqliteQueue } from '@smtpkit/queue-sqlite';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -102,9 +102,11 @@ describe('sqlite staged content shared by processes', () => {
     for (let i = 8; i < 16; i++) yield new Uint8Array(64 * 1024).fill(i);
   }
 
-  it('opening a second handle does not remove an enqueue another handle is still streaming', async () => {
-    const path = tempPath();
-    const clock = createManualClock();
+  /**
+   * Opens a writer and starts an enqueue of 16 × 64 KiB that stages its first 8 chunks, then
+   * waits until `release()`; resolves once the staging is written.
+   */
+  async function stalledEnqueue(path: string, clock: ManualClock) {
     const writer = createSqliteQueue({
       path,
       now: clock.now,
@@ -124,6 +126,13 @@ describe('sqlite staged content shared by processes', () => {
       content: slowContent(gate, staged),
     });
     await stagedOnce;
+    return { writer, pending, release };
+  }
+
+  it('opening a second handle does not remove an enqueue another handle is still streaming', async () => {
+    const path = tempPath();
+    const clock = createManualClock();
+    const { writer, pending, release } = await stalledEnqueue(path, clock);
     clock.advance(10 * 60_000); // an SMTP client may pause this long (RFC 5321 §4.5.3.2.6)
     const operator = createSqliteQueue({ path, now: clock.now });
     expect(await operator.list()).toEqual([]); // not visible before its commit
@@ -144,25 +153,7 @@ describe('sqlite staged content shared by processes', () => {
   it('staging abandoned for longer than abandonedEnqueueMs is removed, and its enqueue then fails instead of committing half', async () => {
     const path = tempPath();
     const clock = createManualClock();
-    const writer = createSqliteQueue({
-      path,
-      now: clock.now,
-      chunkSize: 64 * 1024,
-      inlineContentBytes: 128 * 1024,
-    });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let staged!: () => void;
-    const stagedOnce = new Promise<void>((resolve) => {
-      staged = resolve;
-    });
-    const pending = writer.enqueue({
-      envelope: { reversePath: '', recipients: [{ address: 'a@example.com' }] },
-      content: slowContent(gate, staged),
-    });
-    await stagedOnce;
+    const { writer, pending, release } = await stalledEnqueue(path, clock);
     clock.advance(2 * 3_600_000);
     await createSqliteQueue({ path, now: clock.now }).close(); // its open removes the abandoned staging
     const db = new Database(path, { readonly: true });
