@@ -2,39 +2,18 @@
  * Record mapping and option defaults the drivers share, so the memory, SQLite and PostgreSQL
  * drivers describe a recipient, announce an enqueue and size their content rows the same way.
  */
-import type {
-  Envelope,
-  EnvelopeRecipient,
-  QueueEvent,
-  RecipientInfo,
-  RecipientStatus,
-  RemoteReply,
-} from '../types.js';
+import type { Envelope, QueueEvent, RecipientInfo, RemoteReply } from '../types.js';
 
-/** A recipient as a driver stored it, with numeric columns already decoded to epoch ms. */
-export interface StoredRecipientView {
-  /** The recipient's position in the envelope. */
-  readonly index: number;
-  /** The recipient as enqueued. */
-  readonly recipient: EnvelopeRecipient;
-  /** Lowercased domain of the address. */
-  readonly domain: string;
-  /** The stored status. */
-  readonly status: RecipientStatus;
-  /** Outcomes recorded so far. */
-  readonly attempts: number;
-  /** The stored next attempt time (kept after a final outcome; `describeRecipient` hides it). */
-  readonly nextAttemptAt: number | null;
+/**
+ * A recipient as a driver stored it, with numeric columns already decoded to epoch ms: the
+ * fields of `RecipientInfo`, with the raw lease columns in place of `lease` and `nextAttemptAt`
+ * as stored (`describeRecipient` hides it once the recipient is final).
+ */
+export interface StoredRecipientView extends Omit<RecipientInfo, 'lease'> {
   /** The worker of the last claim, or `null`. */
   readonly leaseWorker: string | null;
   /** Lease expiry (epoch ms), or `null`; an expired lease is not reported. */
   readonly leaseUntil: number | null;
-  /** When the last outcome was recorded (epoch ms). */
-  readonly lastAttemptAt: number | null;
-  /** Why the last attempt did not deliver. */
-  readonly lastReason: string | null;
-  /** The remote reply of the last attempt, decoded (see `decodeReply`). */
-  readonly lastReply: RemoteReply | null;
 }
 
 /**
