@@ -27,7 +27,7 @@ function version(pkg: string): string {
 
 function postfixVersion(): string {
   try {
-    return execFileSync('postconf', ['-h', 'mail_version'], { encoding: 'utf8' }).trim();
+    return execFileSync('postconf', ['-d', '-h', 'mail_version'], { encoding: 'utf8' }).trim();
   } catch {
     return 'not installed';
   }
