@@ -7,7 +7,6 @@
 import {
   type Command,
   CommandDecoder,
-  DataDecoder,
   isSmtpSyntaxError,
   type MailParameters,
   type Path,
@@ -16,6 +15,7 @@ import {
   type Reply,
 } from '@smtpkit/wire';
 import { AuthExchange } from './auth-exchange';
+import { BodyStage } from './body-stage';
 import { authMechanismsOffered, capabilities, type OfferContext, startTlsOffered } from './capabilities';
 import { checkMailParams, checkRcptParams } from './envelope-params';
 import {
@@ -94,17 +94,9 @@ export class ServerSession {
   // The mail transaction.
   private mailParams: MailParameters | undefined;
   private recipients = 0;
-  private bodyOpen = false;
-  private bodySize = 0;
-  private refusal: Reply | undefined;
-  private body: DataDecoder | undefined;
-  // BDAT.
-  private bdatRemaining = 0;
-  private bdatLast = false;
-  private bdatRefusal: Reply | undefined;
-  private bdatResume: ServerState = 'rcpt';
   private readonly io: SessionIo;
   private readonly auth: AuthExchange;
+  private readonly body: BodyStage;
 
   /** @param options - See {@link ServerSessionOptions}. */
   constructor(options: ServerSessionOptions) {
@@ -139,6 +131,9 @@ export class ServerSession {
       call: (call, onResolve, onReject) => this.call(call, onResolve, onReject),
       close: () => this.close(),
     };
+    this.body = new BodyStage(this.ext, this.limits, options.bareLineEndings ?? 'reject', (action) =>
+      this.push(action),
+    );
     this.auth = new AuthExchange(this.io, this.hostname, this.limits, () => options.nonce(), {
       enter: () => {
         this.state = 'auth';
@@ -190,7 +185,7 @@ export class ServerSession {
     if (this.state === 'closed') return;
     // RFC 3207 §4.2 (CVE-2011-0411): nothing sent before the handshake may be acted on.
     if (this.state === 'tls') return;
-    if (this.state === 'data') this.body!.feed(bytes);
+    if (this.state === 'data') this.body.feedData(bytes);
     else this.decoder.feed(bytes);
     this.pump();
   }
@@ -487,67 +482,24 @@ export class ServerSession {
     }
     this.sendBytes(354, this.fast.startData);
     this.state = 'data';
-    const body = new DataDecoder({
-      bareLineEndings: this.options.bareLineEndings ?? 'reject',
-      ...(this.ext.size || this.limits.maxMessageSize > 0 ? { maxSize: this.limits.maxMessageSize } : {}),
-    });
-    this.body = body;
-    // Bytes pipelined after DATA are the start of the body.
-    const early = this.decoder.takeBuffered();
-    if (early.length > 0) body.feed(early);
-    this.openBody();
-  }
-
-  private openBody(): void {
-    this.bodyOpen = true;
-    this.bodySize = 0;
-    this.refusal = undefined;
-    this.push({ type: 'data-open' });
-  }
-
-  private bodyChunk(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    this.bodySize += chunk.length;
-    if (this.refusal) return;
-    if (this.ext.size || this.limits.maxMessageSize > 0) {
-      if (this.bodySize > this.limits.maxMessageSize) {
-        // RFC 1870 §6.2 / RFC 3463: 552 5.3.4, after the rest of the body is read and dropped.
-        this.refusal = {
-          code: 552,
-          enhanced: '5.3.4',
-          lines: ['Message size exceeds fixed maximum message size'],
-        };
-        return;
-      }
-    }
-    this.push({ type: 'body', chunk });
+    this.body.beginData(this.decoder.takeBuffered());
   }
 
   private pumpData(): boolean {
-    const body = this.body!;
-    for (;;) {
-      const item = body.next();
-      if (item === undefined) return false;
-      if (item.type === 'data') {
-        this.bodyChunk(item.data);
-        continue;
-      }
-      this.progress++;
-      // Bytes after CRLF.CRLF are the next commands.
-      const rest = body.takeBuffered();
-      if (rest.length > 0) this.decoder.feed(rest);
-      this.body = undefined;
-      this.state = 'ready';
-      if (!item.result.ok && !this.refusal) this.refusal = item.result.reply;
-      this.finishBody();
-      return true;
-    }
+    const rest = this.body.readData();
+    if (rest === undefined) return false;
+    this.progress++;
+    // Bytes after CRLF.CRLF are the next commands.
+    if (rest.length > 0) this.decoder.feed(rest);
+    this.state = 'ready';
+    this.finishBody();
+    return true;
   }
 
   /** The body is complete or refused: let the backend settle, then answer. */
   private finishBody(): void {
-    const refusal = this.refusal;
-    this.bodyOpen = false;
+    const refusal = this.body.refusal;
+    this.body.open = false;
     this.call(
       refusal ? { kind: 'data-end', refusal } : { kind: 'data-end' },
       (value) => {
@@ -580,7 +532,7 @@ export class ServerSession {
   private endTransaction(): void {
     this.mailParams = undefined;
     this.recipients = 0;
-    this.refusal = undefined;
+    this.body.refusal = undefined;
     this.state = 'ready';
     if (this.shuttingDown) this.shutdown();
   }
@@ -588,67 +540,34 @@ export class ServerSession {
   // ---- BDAT (RFC 3030) --------------------------------------------------------------------
 
   private onBdat(size: number, last: boolean): void {
-    this.bdatRemaining = size;
-    this.bdatLast = last;
-    this.bdatResume = this.state;
-    this.bdatRefusal = undefined;
+    const state = this.state;
+    let refusal: Reply | undefined;
     if (!this.ext.chunking) {
       // Not offered: still swallow the octets, so they are never read as commands.
-      this.bdatRefusal = { code: 502, enhanced: '5.5.1', lines: ['Error: command not implemented'] };
-    } else {
-      const state = this.state;
-      const row = TRANSITIONS.BDAT;
-      if (!isCommandState(state) || !row.allowed.includes(state)) {
-        const reason = isCommandState(state) ? row.refusal[state] : undefined;
-        this.bdatRefusal = {
-          code: 503,
-          enhanced: '5.5.1',
-          lines: [`Error: ${reason ?? 'Bad sequence of commands'}`],
-        };
-        this.countBad();
-        if (this.state === 'closed') return;
-      } else if (state === 'rcpt') {
-        this.openBody();
-      }
+      refusal = { code: 502, enhanced: '5.5.1', lines: ['Error: command not implemented'] };
+    } else if (!isCommandState(state) || !TRANSITIONS.BDAT.allowed.includes(state)) {
+      const reason = isCommandState(state) ? TRANSITIONS.BDAT.refusal[state] : undefined;
+      refusal = { code: 503, enhanced: '5.5.1', lines: [`Error: ${reason ?? 'Bad sequence of commands'}`] };
+      this.countBad();
+      if (this.state === 'closed') return;
     }
+    this.body.beginBdat(size, last, state, refusal);
+    if (!refusal && state === 'rcpt') this.body.openStream();
     this.state = 'bdat';
   }
 
   private pumpBdat(): boolean {
-    if (this.rawLines) {
-      // Raw-line mode frames BDAT octets here: exactly `size` bytes, never read as commands.
-      if (this.bdatRemaining > 0) {
-        const input = this.decoder.takeBuffered();
-        if (input.length === 0) return false;
-        const take = Math.min(this.bdatRemaining, input.length);
-        if (take < input.length) this.decoder.feed(input.subarray(take));
-        this.bdatRemaining -= take;
-        if (!this.bdatRefusal) this.bodyChunk(take === input.length ? input : input.subarray(0, take));
-        if (this.bdatRemaining > 0) return false;
-      }
-    } else {
-      for (;;) {
-        const item = this.decoder.next();
-        if (item === undefined) return false;
-        if (item.type !== 'bdat-data') throw new TypeError('CommandDecoder did not frame the BDAT chunk');
-        if (!this.bdatRefusal) this.bodyChunk(item.data);
-        if (item.end) break;
-      }
-    }
+    const outcome = this.body.readBdat(this.decoder, this.rawLines);
+    if (outcome === undefined) return false;
     this.progress++;
-    if (this.bdatRefusal) {
-      this.state = this.bdatResume;
-      this.sendReply(this.bdatRefusal);
-      return true;
-    }
-    if (this.bdatLast || this.refusal) {
-      // RFC 3030 §2: a refused chunk ends the transaction; the client must start over.
-      this.state = 'chunking';
-      this.finishBody();
+    if (outcome.kind === 'refused') {
+      this.state = outcome.resume;
+      this.sendReply(outcome.reply);
       return true;
     }
     this.state = 'chunking';
-    this.send(250, '2.0.0', `${this.bodySize} octets received`);
+    if (outcome.kind === 'end') this.finishBody();
+    else this.send(250, '2.0.0', `${outcome.size} octets received`);
     return true;
   }
 
@@ -657,9 +576,9 @@ export class ServerSession {
   private resetTransaction(then: () => void): void {
     const state = this.state;
     const inTransaction = state === 'mail' || state === 'rcpt' || state === 'chunking';
-    if (state === 'chunking' && this.bodyOpen) {
+    if (state === 'chunking' && this.body.open) {
       // An unfinished BDAT message is dropped: the backend's stream fails and it settles.
-      this.bodyOpen = false;
+      this.body.open = false;
       this.call(
         { kind: 'data-end', refusal: { code: 451, enhanced: '4.3.0', lines: ['Transaction reset'] } },
         () => this.resetTransaction(then),
@@ -669,7 +588,7 @@ export class ServerSession {
     }
     this.mailParams = undefined;
     this.recipients = 0;
-    this.refusal = undefined;
+    this.body.refusal = undefined;
     if (state !== 'initial') this.state = 'ready';
     if (!inTransaction) {
       then();
