@@ -9,7 +9,7 @@
  * follows and dropped at the end (§3.4.3, §3.4.4).
  */
 
-import { findIrregular } from './body-scan';
+import { loadChunk, SIMD_SCAN_CAPACITY, scanIrregular } from './body-scan-simd';
 import { CR, CRLF, CRLF_RUN, HTAB, LF, SP } from './bytes';
 
 /** The two body canonicalisation algorithms of RFC 6376 §3.4. */
@@ -23,7 +23,7 @@ const COPY_LIMIT = 512;
 const SCRATCH_BYTES = 16 * 1024;
 const EMPTY = new Uint8Array(0);
 /** Largest piece processed at once. */
-const WINDOW = 256 * 1024;
+const WINDOW = SIMD_SCAN_CAPACITY;
 
 /**
  * Canonicalises a body fed in arbitrary chunks. `write` any number of times, then `end`
@@ -69,10 +69,11 @@ export class BodyCanonicalizer {
     }
     this.#chunk = chunk;
     this.#crlfRealStart = -1;
+    loadChunk(chunk);
     let pos = 0;
     if (this.#crPending || this.#wspPending) pos = this.#slow(0, 0);
     while (pos < n) {
-      const k = findIrregular(chunk, pos, n, this.#relaxed);
+      const k = scanIrregular(chunk, pos, this.#relaxed);
       if (k === -1) {
         this.#fast(pos, n);
         break;

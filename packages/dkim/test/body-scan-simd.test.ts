@@ -1,0 +1,103 @@
+/**
+ * The WebAssembly SIMD scan that lets a canonical stretch of body skip the careful path
+ * (RFC 6376 §3.4.3/§3.4.4 with bare CR/LF taken as CRLF) agrees with the JavaScript scan,
+ * and the canonicaliser that uses it is safe against reused and re-entrant buffers.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { findIrregular } from '../src/core/body-scan';
+import { loadChunk, scanIrregular } from '../src/core/body-scan-simd';
+import { BodyCanonicalizer, canonicalizeBody } from '../src/index';
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+const pieces = fc.constantFrom(
+  'ab',
+  'x',
+  ' ',
+  '  ',
+  '\t',
+  '\r',
+  '\n',
+  '\r\n',
+  '\r\n',
+  ' \r\n',
+  'y'.repeat(40),
+  '\xe9',
+);
+/** Bodies long enough to span several 32-byte SIMD steps, at any alignment. */
+const bodyArb = fc
+  .tuple(fc.array(pieces, { maxLength: 120 }), fc.nat({ max: 40 }))
+  .map(([parts, pad]) => Buffer.from(`${'p'.repeat(pad)}\r\n${parts.join('')}`, 'latin1'));
+
+describe('SIMD scan vs JavaScript scan (§3.4.3 simple, §3.4.4 relaxed)', () => {
+  it('finds an irregular byte exactly when the JavaScript scan does, never later', () => {
+    fc.assert(
+      fc.property(bodyArb, fc.boolean(), fc.nat(), (body, relaxed, pick) => {
+        // Scans start at a line start (that is how the canonicaliser calls them).
+        const starts = [0];
+        for (let i = 0; i < body.byteLength; i++) if (body[i] === 0x0a) starts.push(i + 1);
+        const from = starts[pick % starts.length];
+        if (from >= body.byteLength) return;
+        loadChunk(body);
+        const simd = scanIrregular(body, from, relaxed);
+        const js = findIrregular(body, from, body.byteLength, relaxed);
+        expect(simd === -1).toBe(js === -1);
+        if (js !== -1) {
+          expect(simd).toBeGreaterThanOrEqual(from);
+          expect(simd).toBeLessThanOrEqual(js);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a CR as the last byte of a chunk is left for the careful path (its LF may follow)', () => {
+    const chunk = Buffer.from(`${'z'.repeat(70)}\r`, 'latin1');
+    loadChunk(chunk);
+    expect(scanIrregular(chunk, 0, false)).toBe(70);
+    expect(scanIrregular(chunk, 0, true)).toBe(70);
+  });
+});
+
+describe('canonicaliser buffer safety', () => {
+  it('one Buffer reused for every write, its contents changed in between', () => {
+    const lines = ['plain line\r\n', 'bare lf\n', 'two  spaces\r\n', 'tab\there\r\n', 'end\r\n'];
+    for (const canon of ['simple', 'relaxed'] as const) {
+      let out = '';
+      const c = new BodyCanonicalizer(canon, (b) => {
+        out += text(b);
+      });
+      const buffer = Buffer.alloc(64);
+      for (const line of lines) {
+        buffer.fill(0x41);
+        buffer.write(line, 'latin1');
+        c.write(buffer.subarray(0, line.length));
+      }
+      c.end();
+      expect(out).toBe(text(canonicalizeBody(Buffer.from(lines.join(''), 'latin1'), canon)));
+    }
+  });
+
+  it('a sink that feeds a second canonicaliser (re-entrant writes)', () => {
+    const inner: string[] = [];
+    const second = new BodyCanonicalizer('simple', (b) => inner.push(text(b)));
+    let outer = '';
+    let calls = 0;
+    const first = new BodyCanonicalizer('relaxed', (b) => {
+      outer += text(b);
+      calls++;
+      // Longer than the outer chunk and regular throughout: a stale scan would miss the
+      // outer chunk's second irregular line.
+      second.write(Buffer.from('nested line\r\n'.repeat(500), 'latin1'));
+    });
+    const body = Buffer.from(
+      `${'canonical line\r\n'.repeat(100)}x  y\r\n${'more\r\n'.repeat(300)}p\tq\r\n${'tail\r\n'.repeat(9)}`,
+      'latin1',
+    );
+    first.write(body);
+    first.end();
+    expect(outer).toBe(text(canonicalizeBody(body, 'relaxed')));
+    second.end();
+    expect(inner.join('')).toBe('nested line\r\n'.repeat(500 * calls));
+  });
+});
