@@ -14,6 +14,7 @@ import {
   type RcptParameters,
   type Reply,
 } from '@smtpkit/wire';
+import { ActionQueue } from './action-queue';
 import { AuthExchange } from './auth-exchange';
 import { BodyStage } from './body-stage';
 import { authMechanismsOffered, capabilities, type OfferContext, startTlsOffered } from './capabilities';
@@ -25,20 +26,14 @@ import {
   resolveLimits,
   type ServerSessionOptions,
 } from './options';
-import { ReplyWriter, replyForFailure } from './replies';
-import type { BackendCall, ServerAction } from './session-actions';
+import { replyForFailure } from './replies';
+import type { ServerAction } from './session-actions';
 import type { SessionIo } from './session-io';
 import { isCommandState, type ServerState, type TableVerb, TRANSITIONS } from './state';
 import { isXclientLine, parseXclient } from './xclient';
 
 export type { BackendCall, ServerAction } from './session-actions';
 export type { XclientAttributes } from './xclient';
-
-interface Pending {
-  readonly call: BackendCall;
-  onResolve(value: unknown): void;
-  onReject(error: unknown): void;
-}
 
 /**
  * One SMTP or LMTP server connection as a state machine.
@@ -74,19 +69,10 @@ export class ServerSession {
   private readonly ext: ResolvedExtensions;
   private readonly limits: ResolvedLimits;
   private readonly options: ServerSessionOptions;
-  private readonly replies: ReplyWriter;
-  private readonly fast: {
-    readonly mailOk: Uint8Array;
-    readonly rcptOk: Uint8Array;
-    readonly startData: Uint8Array;
-    readonly queued: Uint8Array;
-  };
+  private readonly out: ActionQueue;
   private readonly decoder: CommandDecoder;
   /** XCLIENT needs the raw line, so trusted connections read lines and parse them here. */
   private readonly rawLines: boolean;
-  private readonly actions: ServerAction[] = [];
-  private actionAt = 0;
-  private pending: Pending | undefined;
   private esmtp = false;
   private badCommands = 0;
   private junkCommands = 0;
@@ -110,14 +96,7 @@ export class ServerSession {
     this.ext = resolveExtensions(options.extensions);
     this.limits = resolveLimits(options.limits);
     this.secure = options.secure ?? false;
-    this.replies = new ReplyWriter(this.ext.enhancedStatusCodes);
-    // The replies of every transaction, formatted once.
-    this.fast = {
-      mailOk: this.replies.format(250, '2.1.0', 'Ok'),
-      rcptOk: this.replies.format(250, '2.1.5', 'Ok'),
-      startData: this.replies.format(354, undefined, 'End data with <CR><LF>.<CR><LF>'),
-      queued: this.replies.format(250, '2.0.0', 'Ok: queued'),
-    };
+    this.out = new ActionQueue(this.ext.enhancedStatusCodes);
     this.rawLines = options.xclient ?? false;
     this.decoder = new CommandDecoder({
       maxCommandLength: this.limits.maxCommandLineLength,
@@ -126,13 +105,13 @@ export class ServerSession {
         : this.limits.maxAuthLineLength,
     });
     this.io = {
-      send: (code, enhanced, text) => this.send(code, enhanced, text),
-      sendReply: (reply) => this.sendReply(reply),
-      call: (call, onResolve, onReject) => this.call(call, onResolve, onReject),
+      send: (code, enhanced, text) => this.out.send(code, enhanced, text),
+      sendReply: (reply) => this.out.sendReply(reply),
+      call: (call, onResolve, onReject) => this.out.call(call, onResolve, onReject),
       close: () => this.close(),
     };
     this.body = new BodyStage(this.ext, this.limits, options.bareLineEndings ?? 'reject', (action) =>
-      this.push(action),
+      this.out.push(action),
     );
     this.auth = new AuthExchange(this.io, this.hostname, this.limits, () => options.nonce(), {
       enter: () => {
@@ -154,12 +133,12 @@ export class ServerSession {
 
   /** Whether a backend call is outstanding. */
   get waiting(): boolean {
-    return this.pending !== undefined;
+    return this.out.pending !== undefined;
   }
 
   /** Which timer applies now: a command line, a body, the TLS handshake, or none. */
   get timerStage(): 'command' | 'data' | 'tls' | 'none' {
-    if (this.pending || this.state === 'closed') return 'none';
+    if (this.out.pending || this.state === 'closed') return 'none';
     if (this.state === 'data' || this.state === 'bdat') return 'data';
     if (this.state === 'tls') return 'tls';
     return 'command';
@@ -168,7 +147,7 @@ export class ServerSession {
   /** Queues the greeting (RFC 5321 §4.3.1: 220). Call once, first. */
   start(): void {
     const banner = this.options.banner ?? (this.lmtp ? 'LMTP' : 'ESMTP');
-    this.send(220, undefined, `${this.hostname} ${banner}`);
+    this.out.send(220, undefined, `${this.hostname} ${banner}`);
   }
 
   /**
@@ -176,7 +155,7 @@ export class ServerSession {
    * was hit) and closes: RFC 5321 §3.1 lets a server answer the connection with 554 or 421.
    */
   refuse(reply: Reply): void {
-    this.sendReply(reply);
+    this.out.sendReply(reply);
     this.close();
   }
 
@@ -192,30 +171,22 @@ export class ServerSession {
 
   /** The next action, or `undefined` when the session waits for input or a call. */
   nextAction(): ServerAction | undefined {
-    if (this.actionAt < this.actions.length) {
-      const action = this.actions[this.actionAt++]!;
-      if (this.actionAt === this.actions.length) {
-        this.actions.length = 0;
-        this.actionAt = 0;
-      }
-      return action;
-    }
-    return undefined;
+    return this.out.next();
   }
 
   /** Completes the outstanding backend call successfully, with its value if any. */
   resolveCall(value?: unknown): void {
     // A call that outlived the session (aborted at a shutdown deadline) has nowhere to go.
-    if (this.state === 'closed' && !this.pending) return;
-    const pending = this.takePending();
+    if (this.state === 'closed' && !this.out.pending) return;
+    const pending = this.out.takePending();
     pending.onResolve(value);
     this.pump();
   }
 
   /** Completes the outstanding backend call with the error it threw. */
   rejectCall(error: unknown): void {
-    if (this.state === 'closed' && !this.pending) return;
-    const pending = this.takePending();
+    if (this.state === 'closed' && !this.out.pending) return;
+    const pending = this.out.takePending();
     pending.onReject(error);
     this.pump();
   }
@@ -234,7 +205,7 @@ export class ServerSession {
   /** The stage timer ran out: `421 4.4.2` and close (RFC 5321 §4.5.3.2). */
   timeout(): void {
     if (this.state === 'closed') return;
-    this.send(421, '4.4.2', `${this.hostname} Error: timeout exceeded`);
+    this.out.send(421, '4.4.2', `${this.hostname} Error: timeout exceeded`);
     this.close();
   }
 
@@ -245,8 +216,8 @@ export class ServerSession {
   shutdown(): void {
     this.shuttingDown = true;
     if (this.state === 'closed') return;
-    if (!this.pending && (this.state === 'initial' || this.state === 'ready' || this.state === 'auth')) {
-      this.send(421, '4.3.2', `${this.hostname} Service shutting down`);
+    if (!this.out.pending && (this.state === 'initial' || this.state === 'ready' || this.state === 'auth')) {
+      this.out.send(421, '4.3.2', `${this.hostname} Service shutting down`);
       this.close();
     }
   }
@@ -254,21 +225,21 @@ export class ServerSession {
   /** The shutdown deadline passed: `421 4.3.2` whatever the state, and close. */
   abort(): void {
     if (this.state === 'closed') return;
-    this.pending = undefined;
-    this.send(421, '4.3.2', `${this.hostname} Service shutting down`);
+    this.out.pending = undefined;
+    this.out.send(421, '4.3.2', `${this.hostname} Service shutting down`);
     this.close();
   }
 
   /** The client closed its side or the connection failed. */
   closed(): void {
     this.state = 'closed';
-    this.pending = undefined;
+    this.out.pending = undefined;
   }
 
   // ---- the loop ---------------------------------------------------------------------------
 
   private pump(): void {
-    while (!this.pending) {
+    while (!this.out.pending) {
       const state = this.state;
       if (state === 'closed' || state === 'tls') return;
       if (state === 'data') {
@@ -281,7 +252,7 @@ export class ServerSession {
         this.progress++;
         if (item.type === 'error') {
           if (state === 'auth') this.auth.end();
-          this.sendReply(item.error.reply);
+          this.out.sendReply(item.error.reply);
           this.countBad();
         } else if (state === 'auth') this.auth.line(item.line);
         else this.onRawCommandLine(item.line);
@@ -291,7 +262,7 @@ export class ServerSession {
         this.progress++;
         if (item.type === 'command') this.dispatch(item.command);
         else if (item.type === 'error') {
-          this.sendReply(item.error.reply);
+          this.out.sendReply(item.error.reply);
           this.countBad();
         } else {
           // BDAT octets with no BDAT accepted: impossible by the decoder's contract.
@@ -312,7 +283,7 @@ export class ServerSession {
       command = parseCommand(line);
     } catch (error) {
       if (!isSmtpSyntaxError(error)) throw error;
-      this.sendReply(error.reply);
+      this.out.sendReply(error.reply);
       this.countBad();
       return;
     }
@@ -324,7 +295,7 @@ export class ServerSession {
     if (!isCommandState(state)) return false;
     const row = TRANSITIONS[verb];
     if (row.allowed.includes(state)) return true;
-    this.send(503, '5.5.1', `Error: ${row.refusal[state] ?? 'Bad sequence of commands'}`);
+    this.out.send(503, '5.5.1', `Error: ${row.refusal[state] ?? 'Bad sequence of commands'}`);
     this.countBad();
     return false;
   }
@@ -350,28 +321,28 @@ export class ServerSession {
         return;
       case 'RSET':
         if (!this.allowed('RSET') || !this.junk()) return;
-        this.resetTransaction(() => this.send(250, '2.0.0', 'Ok'));
+        this.resetTransaction(() => this.out.send(250, '2.0.0', 'Ok'));
         return;
       case 'NOOP':
         if (!this.allowed('NOOP') || !this.junk()) return;
-        this.send(250, '2.0.0', 'Ok');
+        this.out.send(250, '2.0.0', 'Ok');
         return;
       case 'QUIT':
-        this.send(221, '2.0.0', `${this.hostname} Bye`);
+        this.out.send(221, '2.0.0', `${this.hostname} Bye`);
         this.close();
         return;
       case 'VRFY':
         if (!this.allowed('VRFY') || !this.junk()) return;
         // RFC 5321 §3.5.3: 252 when the server will not verify but will accept mail.
-        this.send(252, '2.5.0', 'Cannot VRFY user, but will accept message and attempt delivery');
+        this.out.send(252, '2.5.0', 'Cannot VRFY user, but will accept message and attempt delivery');
         return;
       case 'EXPN':
         if (!this.allowed('EXPN') || !this.junk()) return;
-        this.send(502, '5.5.1', 'Error: command not implemented');
+        this.out.send(502, '5.5.1', 'Error: command not implemented');
         return;
       case 'HELP':
         if (!this.allowed('HELP') || !this.junk()) return;
-        this.send(214, '2.0.0', 'See RFC 5321');
+        this.out.send(214, '2.0.0', 'See RFC 5321');
         return;
       case 'STARTTLS':
         this.onStartTls();
@@ -387,7 +358,7 @@ export class ServerSession {
   private onHello(verb: 'EHLO' | 'HELO' | 'LHLO', domain: string): void {
     // RFC 2033 §4.1: an LMTP server speaks only LHLO; an SMTP server does not know LHLO.
     if (this.lmtp !== (verb === 'LHLO')) {
-      this.send(500, '5.5.1', 'Error: command not recognized');
+      this.out.send(500, '5.5.1', 'Error: command not recognized');
       this.countBad();
       return;
     }
@@ -396,8 +367,8 @@ export class ServerSession {
       this.heloName = domain;
       this.esmtp = verb !== 'HELO';
       this.state = 'ready';
-      if (verb === 'HELO') this.send(250, undefined, this.hostname);
-      else this.sendReply({ code: 250, lines: [this.hostname, ...capabilities(this.offers())] });
+      if (verb === 'HELO') this.out.send(250, undefined, this.hostname);
+      else this.out.sendReply({ code: 250, lines: [this.hostname, ...capabilities(this.offers())] });
     });
   }
 
@@ -417,28 +388,28 @@ export class ServerSession {
   private onMail(reversePath: Path, params: MailParameters): void {
     if (!this.allowed('MAIL')) return;
     if (this.options.requireAuth && this.authenticatedAs === undefined) {
-      this.send(530, '5.7.0', 'Authentication required');
+      this.out.send(530, '5.7.0', 'Authentication required');
       return;
     }
     // RFC 5321 §4.1.1.2: MAIL parameters are ESMTP; a client that said HELO has none.
     if (!this.esmtp && Object.keys(params).length > 0) {
-      this.send(555, '5.5.4', 'ESMTP parameters need EHLO');
+      this.out.send(555, '5.5.4', 'ESMTP parameters need EHLO');
       return;
     }
     const problem = checkMailParams(this.ext, this.limits, this.secure, reversePath, params);
     if (problem) {
-      this.sendReply(problem);
+      this.out.sendReply(problem);
       return;
     }
-    this.call(
+    this.out.call(
       { kind: 'mail', reversePath, params },
       () => {
         this.mailParams = params;
         this.recipients = 0;
         this.state = 'mail';
-        this.sendBytes(250, this.fast.mailOk);
+        this.out.sendBytes(250, this.out.fast.mailOk);
       },
-      (error) => this.sendReply(replyForFailure(error)),
+      (error) => this.out.sendReply(replyForFailure(error)),
     );
   }
 
@@ -446,22 +417,22 @@ export class ServerSession {
     if (!this.allowed('RCPT')) return;
     // RFC 5321 §4.5.3.1.8: 452 (4.5.3, RFC 3463) for recipients over the limit.
     if (this.recipients >= this.limits.maxRecipients) {
-      this.send(452, '4.5.3', 'Error: too many recipients');
+      this.out.send(452, '4.5.3', 'Error: too many recipients');
       return;
     }
     const problem = checkRcptParams(this.ext, this.mailParams, forwardPath, params);
     if (problem) {
-      this.sendReply(problem);
+      this.out.sendReply(problem);
       return;
     }
-    this.call(
+    this.out.call(
       { kind: 'rcpt', forwardPath, params },
       () => {
         this.recipients++;
         this.state = 'rcpt';
-        this.sendBytes(250, this.fast.rcptOk);
+        this.out.sendBytes(250, this.out.fast.rcptOk);
       },
-      (error) => this.sendReply(replyForFailure(error)),
+      (error) => this.out.sendReply(replyForFailure(error)),
     );
   }
 
@@ -470,17 +441,17 @@ export class ServerSession {
   private onData(): void {
     if (this.state === 'mail') {
       // RFC 5321 §3.3: DATA without an accepted recipient.
-      this.send(554, '5.5.1', 'Error: no valid recipients');
+      this.out.send(554, '5.5.1', 'Error: no valid recipients');
       this.countBad();
       return;
     }
     if (!this.allowed('DATA')) return;
     // RFC 3030 §3: a BINARYMIME body can only be sent with BDAT.
     if (this.mailParams?.body === 'BINARYMIME') {
-      this.send(503, '5.5.1', 'Error: BINARYMIME requires BDAT');
+      this.out.send(503, '5.5.1', 'Error: BINARYMIME requires BDAT');
       return;
     }
-    this.sendBytes(354, this.fast.startData);
+    this.out.sendBytes(354, this.out.fast.startData);
     this.state = 'data';
     this.body.beginData(this.decoder.takeBuffered());
   }
@@ -500,7 +471,7 @@ export class ServerSession {
   private finishBody(): void {
     const refusal = this.body.refusal;
     this.body.open = false;
-    this.call(
+    this.out.call(
       refusal ? { kind: 'data-end', refusal } : { kind: 'data-end' },
       (value) => {
         if (refusal) this.replyPerRecipient(refusal, undefined);
@@ -520,12 +491,12 @@ export class ServerSession {
     const outcomes = Array.isArray(value) ? (value as readonly unknown[]) : undefined;
     for (let i = 0; i < count; i++) {
       if (failure) {
-        this.sendReply(failure);
+        this.out.sendReply(failure);
         continue;
       }
       const outcome = outcomes?.[i];
-      if (outcome === undefined || outcome === null) this.sendBytes(250, this.fast.queued);
-      else this.sendReply(replyForFailure(outcome));
+      if (outcome === undefined || outcome === null) this.out.sendBytes(250, this.out.fast.queued);
+      else this.out.sendReply(replyForFailure(outcome));
     }
   }
 
@@ -562,12 +533,12 @@ export class ServerSession {
     this.progress++;
     if (outcome.kind === 'refused') {
       this.state = outcome.resume;
-      this.sendReply(outcome.reply);
+      this.out.sendReply(outcome.reply);
       return true;
     }
     this.state = 'chunking';
     if (outcome.kind === 'end') this.finishBody();
-    else this.send(250, '2.0.0', `${outcome.size} octets received`);
+    else this.out.send(250, '2.0.0', `${outcome.size} octets received`);
     return true;
   }
 
@@ -579,7 +550,7 @@ export class ServerSession {
     if (state === 'chunking' && this.body.open) {
       // An unfinished BDAT message is dropped: the backend's stream fails and it settles.
       this.body.open = false;
-      this.call(
+      this.out.call(
         { kind: 'data-end', refusal: { code: 451, enhanced: '4.3.0', lines: ['Transaction reset'] } },
         () => this.resetTransaction(then),
         () => this.resetTransaction(then),
@@ -595,7 +566,7 @@ export class ServerSession {
       if (this.shuttingDown) this.shutdown();
       return;
     }
-    this.call(
+    this.out.call(
       { kind: 'reset' },
       () => {
         then();
@@ -612,17 +583,17 @@ export class ServerSession {
 
   private onStartTls(): void {
     if (!startTlsOffered(this.offers())) {
-      if (this.secure) this.send(503, '5.5.1', 'Error: TLS already active');
-      else this.send(502, '5.5.1', 'Error: command not implemented');
+      if (this.secure) this.out.send(503, '5.5.1', 'Error: TLS already active');
+      else this.out.send(502, '5.5.1', 'Error: command not implemented');
       this.countBad();
       return;
     }
     if (!this.allowed('STARTTLS')) return;
-    this.send(220, '2.0.0', 'Ready to start TLS');
+    this.out.send(220, '2.0.0', 'Ready to start TLS');
     // RFC 3207 §4.2: discard everything pipelined after STARTTLS (CVE-2011-0411).
     this.decoder.takeBuffered();
     this.state = 'tls';
-    this.push({ type: 'starttls' });
+    this.out.push({ type: 'starttls' });
   }
 
   // ---- AUTH (RFC 4954) --------------------------------------------------------------------
@@ -630,23 +601,23 @@ export class ServerSession {
   private onAuth(mechanism: string, initialResponse: string | undefined): void {
     const offered = authMechanismsOffered(this.offers());
     if (!this.ext.auth || (this.options.authMechanisms ?? []).length === 0) {
-      this.send(502, '5.5.1', 'Error: authentication not enabled');
+      this.out.send(502, '5.5.1', 'Error: authentication not enabled');
       this.countBad();
       return;
     }
     if (this.authenticatedAs !== undefined) {
-      this.send(503, '5.5.1', 'Error: already authenticated');
+      this.out.send(503, '5.5.1', 'Error: already authenticated');
       return;
     }
     if (!this.allowed('AUTH')) return;
     if (offered.length === 0) {
       // RFC 4954 §6: 538 when the mechanism needs an encrypted connection.
-      this.send(538, '5.7.11', 'Encryption required for requested authentication mechanism');
+      this.out.send(538, '5.7.11', 'Encryption required for requested authentication mechanism');
       return;
     }
     const mech = offered.find((m) => m === mechanism);
     if (!mech) {
-      this.send(504, '5.5.4', 'Unrecognized authentication type');
+      this.out.send(504, '5.5.4', 'Unrecognized authentication type');
       return;
     }
     this.auth.begin(mech, initialResponse);
@@ -658,12 +629,12 @@ export class ServerSession {
     if (!this.allowed('XCLIENT')) return;
     const parsed = parseXclient(line);
     if (!parsed.ok) {
-      this.sendReply(parsed.reply);
+      this.out.sendReply(parsed.reply);
       if (parsed.bad) this.countBad();
       return;
     }
     const xclient = parsed.attributes;
-    this.call(
+    this.out.call(
       { kind: 'xclient', attributes: xclient },
       () => {
         // The session starts over as if the named client had connected (XCLIENT_README).
@@ -674,7 +645,7 @@ export class ServerSession {
         this.state = 'initial';
         this.start();
       },
-      (error) => this.sendReply(replyForFailure(error)),
+      (error) => this.out.sendReply(replyForFailure(error)),
     );
   }
 
@@ -683,7 +654,7 @@ export class ServerSession {
   private countBad(): void {
     this.badCommands++;
     if (this.badCommands >= this.limits.maxBadCommands && this.state !== 'closed') {
-      this.send(421, '4.7.0', `${this.hostname} Error: too many errors`);
+      this.out.send(421, '4.7.0', `${this.hostname} Error: too many errors`);
       this.close();
     }
   }
@@ -692,48 +663,16 @@ export class ServerSession {
   private junk(): boolean {
     this.junkCommands++;
     if (this.junkCommands > this.limits.maxJunkCommands) {
-      this.send(421, '4.7.0', `${this.hostname} Error: too many junk commands`);
+      this.out.send(421, '4.7.0', `${this.hostname} Error: too many junk commands`);
       this.close();
       return false;
     }
     return true;
   }
 
-  private call(
-    call: BackendCall,
-    onResolve: (value: unknown) => void,
-    onReject: (error: unknown) => void,
-  ): void {
-    this.pending = { call, onResolve, onReject };
-    this.push({ type: 'call', call });
-  }
-
-  private takePending(): Pending {
-    const pending = this.pending;
-    if (!pending) throw new TypeError('no backend call is outstanding');
-    this.pending = undefined;
-    return pending;
-  }
-
   private close(): void {
     this.state = 'closed';
     this.decoder.takeBuffered();
-    this.push({ type: 'close' });
-  }
-
-  private sendBytes(code: number, bytes: Uint8Array): void {
-    this.actions.push({ type: 'send', bytes, code });
-  }
-
-  private send(code: number, enhanced: Reply['enhanced'], text: string): void {
-    this.push({ type: 'send', bytes: this.replies.format(code, enhanced, text), code });
-  }
-
-  private sendReply(reply: Reply): void {
-    this.push({ type: 'send', bytes: this.replies.formatReply(reply), code: reply.code });
-  }
-
-  private push(action: ServerAction): void {
-    this.actions.push(action);
+    this.out.push({ type: 'close' });
   }
 }
