@@ -40,6 +40,7 @@ import {
   QueueNotFoundError,
   type QueueStats,
   QueueStorageError,
+  queueStats,
   type RecipientStatus,
   type RecordResult,
   randomId,
@@ -789,14 +790,7 @@ class PostgresQueue implements Queue {
     );
     const row = rows[0];
     if (!row) throw new QueueStorageError('stats returned no row');
-    const oldest = toNumberOrNull(row.oldest);
-    return {
-      messages: toNumber(row.messages),
-      byState: { held: 0, active: 0, deferred: 0, queued: 0, ...row.by_state },
-      recipients: { pending: 0, delivered: 0, failed: 0, expired: 0, ...row.by_status },
-      oldestEnqueuedAt: oldest,
-      oldestAgeMs: oldest === null ? null : now - oldest,
-    };
+    return queueStats(toNumber(row.messages), row.by_state, row.by_status, toNumberOrNull(row.oldest), now);
   }
 
   subscribe(listener: QueueListener): () => void {

@@ -36,6 +36,7 @@ import {
   QueueNotFoundError,
   type QueueStats,
   QueueStorageError,
+  queueStats,
   type RecipientStatus,
   type RecordResult,
   randomId,
@@ -653,24 +654,13 @@ class SqliteQueue implements Queue {
     return this.#read('stats', () =>
       this.#db.transaction(() => {
         const { n, oldest } = this.#sql.count.get() as { n: number; oldest: number | null };
-        const byState: Record<MessageState, number> = { held: 0, active: 0, deferred: 0, queued: 0 };
+        const byState: Partial<Record<MessageState, number>> = {};
         for (const row of this.#sql.byState.all({ now }) as { state: MessageState; n: number }[])
           byState[row.state] = row.n;
-        const recipients: Record<RecipientStatus, number> = {
-          pending: 0,
-          delivered: 0,
-          failed: 0,
-          expired: 0,
-        };
+        const recipients: Partial<Record<RecipientStatus, number>> = {};
         for (const row of this.#sql.byStatus.all() as { status: RecipientStatus; n: number }[])
           recipients[row.status] = row.n;
-        return {
-          messages: n,
-          byState,
-          recipients,
-          oldestEnqueuedAt: oldest,
-          oldestAgeMs: oldest === null ? null : now - oldest,
-        };
+        return queueStats(n, byState, recipients, oldest, now);
       })(),
     );
   }

@@ -21,6 +21,7 @@ export {
   describeRecipient,
   encodeReply,
   enqueueEvent,
+  queueStats,
   type ResolvedContentStorageOptions,
   resolveContentStorageOptions,
   type StoredRecipientView,

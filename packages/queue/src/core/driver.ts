@@ -2,7 +2,15 @@
  * Record mapping and option defaults the drivers share, so the memory, SQLite and PostgreSQL
  * drivers describe a recipient, announce an enqueue and size their content rows the same way.
  */
-import type { Envelope, QueueEvent, RecipientInfo, RemoteReply } from '../types.js';
+import type {
+  Envelope,
+  MessageState,
+  QueueEvent,
+  QueueStats,
+  RecipientInfo,
+  RecipientStatus,
+  RemoteReply,
+} from '../types.js';
 
 /**
  * A recipient as a driver stored it, with numeric columns already decoded to epoch ms: the
@@ -53,6 +61,26 @@ export function enqueueEvent(messageId: string, envelope: Envelope, size: number
     reversePath: envelope.reversePath,
     recipientCount: envelope.recipients.length,
     size,
+  };
+}
+
+/**
+ * `QueueStats` from counts a driver gathered: states and statuses it did not count are 0, and
+ * the oldest message's age is taken at `now`.
+ */
+export function queueStats(
+  messages: number,
+  byState: Partial<Record<MessageState, number>>,
+  recipients: Partial<Record<RecipientStatus, number>>,
+  oldestEnqueuedAt: number | null,
+  now: number,
+): QueueStats {
+  return {
+    messages,
+    byState: { held: 0, active: 0, deferred: 0, queued: 0, ...byState },
+    recipients: { pending: 0, delivered: 0, failed: 0, expired: 0, ...recipients },
+    oldestEnqueuedAt,
+    oldestAgeMs: oldestEnqueuedAt === null ? null : now - oldestEnqueuedAt,
   };
 }
 

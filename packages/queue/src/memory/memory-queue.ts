@@ -11,7 +11,7 @@ import {
   validateOutcomeRecords,
 } from '../core/checks.js';
 import { chunkContent, throwIfAborted } from '../core/content.js';
-import { describeRecipient, enqueueEvent } from '../core/driver.js';
+import { describeRecipient, enqueueEvent, queueStats } from '../core/driver.js';
 import { normalizeEnvelope, recipientDomain } from '../core/envelope.js';
 import { QueueEventHub } from '../core/event-hub.js';
 import { decideOutcome, deriveMessageState } from '../core/outcome.js';
@@ -395,13 +395,7 @@ class MemoryQueue implements Queue {
       for (const r of message.recipients) recipients[r.status]++;
       if (oldest === null || message.enqueuedAt < oldest) oldest = message.enqueuedAt;
     }
-    return {
-      messages: this.#messages.size,
-      byState,
-      recipients,
-      oldestEnqueuedAt: oldest,
-      oldestAgeMs: oldest === null ? null : now - oldest,
-    };
+    return queueStats(this.#messages.size, byState, recipients, oldest, now);
   }
 
   subscribe(listener: QueueListener): () => void {
