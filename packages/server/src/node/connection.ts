@@ -7,16 +7,15 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { isSmtpReplyError, type Reply, SmtpError, SmtpReplyError } from '@smtpkit/wire';
-import { decodeProxyHeader } from '../core/proxy-protocol';
 import type { ScramCredentials } from '../core/sasl';
 import { type BackendCall, ServerSession } from '../core/session';
 import type { BackendSession, ConnectionInfo, SessionContext, TlsInfo } from './backend';
 import { BodyStream } from './body-stream';
+import { readProxyHeader } from './proxy-header-reader';
 import type { ServerRuntime } from './runtime';
+import { StageTimer } from './stage-timer';
 
 const BODY_HIGH_WATER = 256 * 1024;
-/** PROXY headers must arrive promptly; a proxy that stalls is not one we trust. */
-const PROXY_TIMEOUT = 10_000;
 
 /** @internal */
 export class Connection {
@@ -33,9 +32,7 @@ export class Connection {
   private bodySize = 0;
   private callToken = 0;
   private out: Uint8Array[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private timerStage = 'none';
-  private timerProgress = -1;
+  private readonly timer = new StageTimer(() => this.onTimeout());
   private pausedForBuffer = false;
   private pausedForBody = false;
   private finished = false;
@@ -138,46 +135,27 @@ export class Connection {
     this.flush();
   }
 
-  private readProxyHeader(): Promise<boolean> {
-    return new Promise((resolve) => {
-      let buffered: Buffer = Buffer.alloc(0);
-      const timer = setTimeout(() => done(false), PROXY_TIMEOUT);
-      const done = (ok: boolean, rest?: Uint8Array) => {
-        clearTimeout(timer);
-        this.socket.removeListener('data', onChunk);
-        this.socket.pause();
-        if (!ok) this.socket.destroy();
-        else if (rest && rest.length > 0) this.socket.unshift(Buffer.from(rest));
-        resolve(ok);
+  /** Reads the trusted proxy's PROXY header and takes the client's addresses from it. */
+  private async readProxyHeader(): Promise<boolean> {
+    const header = await readProxyHeader(this.socket, (reason) =>
+      this.runtime.log('warn', 'bad PROXY header', { id: this.info.id, reason }),
+    );
+    if (!header) return false;
+    if (header.source) {
+      this.info = {
+        ...this.info,
+        remoteAddress: normaliseAddress(header.source.address),
+        remotePort: header.source.port,
+        ...(header.destination
+          ? {
+              localAddress: normaliseAddress(header.destination.address),
+              localPort: header.destination.port,
+            }
+          : {}),
+        via: header.version === 1 ? 'proxy-v1' : 'proxy-v2',
       };
-      const onChunk = (chunk: Buffer) => {
-        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-        const result = decodeProxyHeader(buffered);
-        if (result.status === 'incomplete') return;
-        if (result.status === 'error') {
-          this.runtime.log('warn', 'bad PROXY header', { id: this.info.id, reason: result.message });
-          done(false);
-          return;
-        }
-        const { header } = result;
-        if (header.source) {
-          this.info = {
-            ...this.info,
-            remoteAddress: normaliseAddress(header.source.address),
-            remotePort: header.source.port,
-            ...(header.destination
-              ? {
-                  localAddress: normaliseAddress(header.destination.address),
-                  localPort: header.destination.port,
-                }
-              : {}),
-            via: header.version === 1 ? 'proxy-v1' : 'proxy-v2',
-          };
-        }
-        done(true, buffered.subarray(result.consumed));
-      };
-      this.socket.on('data', onChunk);
-    });
+    }
+    return true;
   }
 
   private receive(chunk: Buffer): void {
@@ -230,7 +208,7 @@ export class Connection {
           return;
         case 'close':
           this.write();
-          this.clearTimer();
+          this.timer.clear();
           this.socket.end();
           this.finishSoon();
           return;
@@ -259,40 +237,16 @@ export class Connection {
     if (this.pausedForBuffer || this.pausedForBody) this.socket.pause();
     else if (this.socket.isPaused()) this.socket.resume();
     const stage = session.timerStage;
-    if (stage === 'none') {
-      this.clearTimer();
-      this.timerStage = stage;
-      return;
-    }
-    // Only progress (a whole command, a whole body) or a new stage re-arms the timer: a client
-    // trickling bytes never extends it (slowloris).
-    if (stage === this.timerStage && session.progress === this.timerProgress && this.timer) return;
     const ms =
       stage === 'data' ? limits.dataTimeout : stage === 'tls' ? limits.tlsTimeout : limits.commandTimeout;
-    this.timerStage = stage;
-    this.timerProgress = session.progress;
-    if (this.timer && this.timerMs === ms) {
-      this.timer.refresh();
-      return;
-    }
-    this.clearTimer();
-    this.timerMs = ms;
-    this.timer = setTimeout(() => this.onTimeout(), ms);
-  }
-
-  private timerMs = 0;
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.update(stage, session.progress, ms);
   }
 
   private onTimeout(): void {
-    this.timer = undefined;
     const session = this.session;
     if (!session || this.finished) return;
-    this.runtime.log('info', 'timeout', { id: this.info.id, stage: this.timerStage });
-    this.runtime.emit('timeout', { connection: this.info, stage: this.timerStage });
+    this.runtime.log('info', 'timeout', { id: this.info.id, stage: this.timer.stage });
+    this.runtime.emit('timeout', { connection: this.info, stage: this.timer.stage });
     if (this.body && !this.dataSettled) this.body.fail(new SmtpReplyError(TIMEOUT_REPLY));
     session.timeout();
     this.flush();
@@ -566,7 +520,7 @@ export class Connection {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.clearTimer();
+    this.timer.clear();
     this.session?.closed();
     this.abort.abort(new Error('connection closed'));
     if (this.body && !this.dataSettled) this.body.fail(new Error('connection closed'));
