@@ -18,7 +18,9 @@ import { ActionQueue } from './action-queue';
 import { AuthExchange } from './auth-exchange';
 import { BodyStage } from './body-stage';
 import { authMechanismsOffered, capabilities, type OfferContext, startTlsOffered } from './capabilities';
+import { CommandCounters } from './command-counters';
 import { checkMailParams, checkRcptParams } from './envelope-params';
+import { INFORMATIONAL_REPLIES } from './fixed-replies';
 import {
   type ResolvedExtensions,
   type ResolvedLimits,
@@ -74,8 +76,7 @@ export class ServerSession {
   /** XCLIENT needs the raw line, so trusted connections read lines and parse them here. */
   private readonly rawLines: boolean;
   private esmtp = false;
-  private badCommands = 0;
-  private junkCommands = 0;
+  private readonly counters: CommandCounters;
   private shuttingDown = false;
   // The mail transaction.
   private mailParams: MailParameters | undefined;
@@ -97,6 +98,7 @@ export class ServerSession {
     this.limits = resolveLimits(options.limits);
     this.secure = options.secure ?? false;
     this.out = new ActionQueue(this.ext.enhancedStatusCodes);
+    this.counters = new CommandCounters(this.limits);
     this.rawLines = options.xclient ?? false;
     this.decoder = new CommandDecoder({
       maxCommandLength: this.limits.maxCommandLineLength,
@@ -323,27 +325,19 @@ export class ServerSession {
         if (!this.allowed('RSET') || !this.junk()) return;
         this.resetTransaction(() => this.out.send(250, '2.0.0', 'Ok'));
         return;
-      case 'NOOP':
-        if (!this.allowed('NOOP') || !this.junk()) return;
-        this.out.send(250, '2.0.0', 'Ok');
-        return;
       case 'QUIT':
         this.out.send(221, '2.0.0', `${this.hostname} Bye`);
         this.close();
         return;
+      case 'NOOP':
       case 'VRFY':
-        if (!this.allowed('VRFY') || !this.junk()) return;
-        // RFC 5321 §3.5.3: 252 when the server will not verify but will accept mail.
-        this.out.send(252, '2.5.0', 'Cannot VRFY user, but will accept message and attempt delivery');
-        return;
       case 'EXPN':
-        if (!this.allowed('EXPN') || !this.junk()) return;
-        this.out.send(502, '5.5.1', 'Error: command not implemented');
+      case 'HELP': {
+        if (!this.allowed(command.verb) || !this.junk()) return;
+        const reply = INFORMATIONAL_REPLIES[command.verb];
+        this.out.send(reply.code, reply.enhanced, reply.text);
         return;
-      case 'HELP':
-        if (!this.allowed('HELP') || !this.junk()) return;
-        this.out.send(214, '2.0.0', 'See RFC 5321');
-        return;
+      }
       case 'STARTTLS':
         this.onStartTls();
         return;
@@ -652,8 +646,7 @@ export class ServerSession {
   // ---- helpers ----------------------------------------------------------------------------
 
   private countBad(): void {
-    this.badCommands++;
-    if (this.badCommands >= this.limits.maxBadCommands && this.state !== 'closed') {
+    if (this.counters.bad() && this.state !== 'closed') {
       this.out.send(421, '4.7.0', `${this.hostname} Error: too many errors`);
       this.close();
     }
@@ -661,8 +654,7 @@ export class ServerSession {
 
   /** Counts a junk command (Postfix smtpd_junk_command_limit); false when over. */
   private junk(): boolean {
-    this.junkCommands++;
-    if (this.junkCommands > this.limits.maxJunkCommands) {
+    if (this.counters.junk()) {
       this.out.send(421, '4.7.0', `${this.hostname} Error: too many junk commands`);
       this.close();
       return false;
