@@ -5,7 +5,7 @@
  * speed of the hash. The chunk is copied once into the module's memory (a memcpy) and
  * scanned there; the hash still reads the caller's bytes.
  *
- * Byte j of the chunk sits at address 16 + j, with a zero byte before and after it. Lane j
+ * Byte j of the chunk sits at address 16 + j, with a zero byte before it and `!` after it. Lane j
  * is flagged when (RFC 6376 §3.4: lines end in CRLF; a bare CR or LF is normalised):
  *
  *     simple:  (c[j] == CR) xor (c[j+1] == LF)      a CR without LF, or an LF without CR
@@ -13,8 +13,8 @@
  *
  * (the last: two spaces, a space before the line end, or before a tab or another control
  * byte: those are rare, and flagging one only sends its line down the careful path)
- * from j = from - 1 (an LF at `from` is seen through its predecessor), and the first
- * flagged index, raised to `from`, is returned (-1: none). The zero byte after the chunk
+ * Lanes are scanned from j = from - 1 (an LF at `from` is seen through its predecessor), and the first
+ * flagged index, raised to `from`, is returned (-1: none). The `!` after the chunk
  * makes a CR at its very end irregular (its LF may be in the next chunk). Module text
  * (assembled with wabt's `wat2wasm --enable-simd`), per function, with $X the 16-lane
  * splat of byte X:
@@ -38,6 +38,9 @@ import { findIrregular } from './body-scan';
 
 /** Largest chunk the module holds (its memory is 5 pages of 64 KiB, with room to spare). */
 export const SIMD_SCAN_CAPACITY = 256 * 1024;
+
+/** The byte placed after the chunk in the module's memory: `!`. */
+const AFTER_CHUNK = 0x21;
 
 const MODULE =
   'AGFzbQEAAAABBwFgAn9/AX8DAwIAAAUDAQAFBx0DBm1lbW9yeQIABnNpbXBsZQAAB3JlbGF4ZWQAAQqJCALyAgMBfwZ7AX8gAEEBayECAkADQCACIAFODQEgAkEQaiEJIAn9AAQAIgP9DA0NDQ0NDQ0NDQ0NDQ0NDQ39IyAJ/QAEASIE/QwKCgoKCgoKCgoKCgoKCgoK/SP9USEFIAn9AAQQIgP9DA0NDQ0NDQ0NDQ0NDQ0NDQ39IyAJ/QAEESIE/QwKCgoKCgoKCgoKCgoKCgoK/SP9USEGIAn9AAQgIgP9DA0NDQ0NDQ0NDQ0NDQ0NDQ39IyAJ/QAEISIE/QwKCgoKCgoKCgoKCgoKCgoK/SP9USEHIAn9AAQwIgP9DA0NDQ0NDQ0NDQ0NDQ0NDQ39IyAJ/QAEMSIE/QwKCgoKCgoKCgoKCgoKCgoK/SP9USEIIAUgBv1QIAf9UCAI/VD9UwRAIAIgBf1krUIAhiAG/WStQhCGhCAH/WStQiCGhCAI/WStQjCGhHqnaiECIAIgAU4EQEF/DwsgACACIAIgAEgbDwsgAkHAAGohAgwACwtBfwuSBQMBfwZ7AX8gAEEBayECAkADQCACIAFODQEgAkEQaiEJIAn9AAQAIgP9DA0NDQ0NDQ0NDQ0NDQ0NDQ39IyAJ/QAEASIE/QwKCgoKCgoKCgoKCgoKCgoK/SP9USAD/QwJCQkJCQkJCQkJCQkJCQkJ/SMgA/0MICAgICAgICAgICAgICAgIP0jIAT9DCAgICAgICAgICAgICAgICD9Kv1O/VD9UCEFIAn9AAQQIgP9DA0NDQ0NDQ0NDQ0NDQ0NDQ39IyAJ/QAEESIE/QwKCgoKCgoKCgoKCgoKCgoK/SP9USAD/QwJCQkJCQkJCQkJCQkJCQkJ/SMgA/0MICAgICAgICAgICAgICAgIP0jIAT9DCAgICAgICAgICAgICAgICD9Kv1O/VD9UCEGIAn9AAQgIgP9DA0NDQ0NDQ0NDQ0NDQ0NDQ39IyAJ/QAEISIE/QwKCgoKCgoKCgoKCgoKCgoK/SP9USAD/QwJCQkJCQkJCQkJCQkJCQkJ/SMgA/0MICAgICAgICAgICAgICAgIP0jIAT9DCAgICAgICAgICAgICAgICD9Kv1O/VD9UCEHIAn9AAQwIgP9DA0NDQ0NDQ0NDQ0NDQ0NDQ39IyAJ/QAEMSIE/QwKCgoKCgoKCgoKCgoKCgoK/SP9USAD/QwJCQkJCQkJCQkJCQkJCQkJ/SMgA/0MICAgICAgICAgICAgICAgIP0jIAT9DCAgICAgICAgICAgICAgICD9Kv1O/VD9UCEIIAUgBv1QIAf9UCAI/VD9UwRAIAIgBf1krUIAhiAG/WStQhCGhCAH/WStQiCGhCAI/WStQjCGhHqnaiECIAIgAU4EQEF/DwsgACACIAIgAEgbDwsgAkHAAGohAgwACwtBfws=';
@@ -91,7 +94,9 @@ export function loadChunk(chunk: Uint8Array): void {
     return;
   }
   kernel.bytes.set(chunk, 16);
-  kernel.bytes[16 + chunk.byteLength] = 0;
+  // Not LF: a CR at the very end is irregular (its LF may be in the next chunk). Above SP:
+  // a space at the very end is not (the canonicaliser holds it back itself).
+  kernel.bytes[16 + chunk.byteLength] = AFTER_CHUNK;
   resident = chunk;
 }
 
