@@ -14,6 +14,7 @@ import { BodyStream } from './body-stream';
 import { readProxyHeader } from './proxy-header-reader';
 import type { ServerRuntime } from './runtime';
 import { StageTimer } from './stage-timer';
+import { startServerTls, tlsInfo } from './tls-upgrade';
 
 const BODY_HIGH_WATER = 256 * 1024;
 
@@ -464,12 +465,7 @@ export class Connection {
   private startTls(): void {
     const plain = this.socket;
     plain.removeListener('data', this.onData);
-    const secureContext = this.runtime.secureContext();
-    const tlsSocket = new TLSSocket(plain, {
-      isServer: true,
-      ...(secureContext ? { secureContext } : {}),
-      SNICallback: this.runtime.sniCallback,
-    });
+    const tlsSocket = startServerTls(plain, this.runtime);
     this.socket = tlsSocket;
     this.updateFlow();
     tlsSocket.on('error', (error) => {
@@ -537,16 +533,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
     typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
   );
-}
-
-function tlsInfo(socket: TLSSocket): TlsInfo {
-  const cipher = socket.getCipher();
-  const servername = (socket as TLSSocket & { servername?: string | false }).servername;
-  return {
-    protocol: socket.getProtocol() ?? undefined,
-    cipher: cipher?.standardName ?? cipher?.name,
-    servername: typeof servername === 'string' ? servername : undefined,
-  };
 }
 
 /** `::ffff:192.0.2.1` is the IPv4 client 192.0.2.1 (a dual-stack listener's view). */
