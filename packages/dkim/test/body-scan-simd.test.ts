@@ -7,9 +7,39 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findIrregular } from '../src/core/body-scan';
 import { loadChunk, scanIrregular } from '../src/core/body-scan-simd';
-import { BodyCanonicalizer, canonicalizeBody } from '../src/index';
+import { BodyCanonicalizer, type Canonicalization, canonicalizeBody } from '../src/index';
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+/** §3.4.3/§3.4.4 over strings, bare CR/LF taken as CRLF (the canonicalisation tests' model). */
+function reference(body: string, canon: Canonicalization): string {
+  let s = body.replace(/\r\n|\r|\n/g, '\r\n');
+  if (canon === 'relaxed') {
+    s = s
+      .split('\r\n')
+      .map((line) => line.replace(/[ \t]+/g, ' ').replace(/ $/, ''))
+      .join('\r\n');
+  }
+  // Trailing empty lines, stripped without a backtracking regex (the bodies here are big).
+  let end = s.length;
+  while (end >= 2 && s.startsWith('\r\n', end - 2)) end -= 2;
+  s = s.slice(0, end);
+  if (canon === 'simple') return `${s}\r\n`;
+  return s === '' ? '' : `${s}\r\n`;
+}
+
+/** Canonicalises `body` fed in pieces of `size` bytes. */
+function inPieces(body: string, canon: Canonicalization, size: number): string {
+  const data = Buffer.from(body, 'latin1');
+  let out = '';
+  const c = new BodyCanonicalizer(canon, (b) => {
+    out += text(b);
+  });
+  for (let i = 0; i < data.byteLength; i += size) c.write(data.subarray(i, i + size));
+  c.end();
+  expect(c.length).toBe(out.length);
+  return out;
+}
+
 const pieces = fc.constantFrom(
   'ab',
   'x',
@@ -57,6 +87,24 @@ describe('SIMD scan vs JavaScript scan (§3.4.3 simple, §3.4.4 relaxed)', () =>
     expect(scanIrregular(chunk, 0, false)).toBe(70);
     expect(scanIrregular(chunk, 0, true)).toBe(70);
   });
+});
+
+describe('careful path output larger than its buffer (§3.4.3/§3.4.4)', () => {
+  const bodies: [string, string][] = [
+    // 200,000 withheld line ends (bare LFs, so the careful path counts them), then content.
+    ['many empty lines, then content', `a\r\n${'\n'.repeat(200_000)}b \t c\r\n`],
+    ['many empty lines at the end', `a\r\n${'\r\n\n'.repeat(100_000)}`],
+    ['one 300 KB line with tabs and double spaces', `${'x\ty  z '.repeat(40_000)}\r\nend\r\n`],
+    ['300 KB of bare CR lines', 'line \r'.repeat(50_000)],
+  ];
+  for (const [name, body] of bodies) {
+    it(name, () => {
+      for (const canon of ['simple', 'relaxed'] as const) {
+        const expected = reference(body, canon);
+        for (const size of [body.length, 65_536, 1000]) expect(inPieces(body, canon, size)).toBe(expected);
+      }
+    });
+  }
 });
 
 describe('canonicaliser buffer safety', () => {
