@@ -2,6 +2,7 @@
  * Byte-exact transcripts against a raw scripted peer: what the client writes is compared
  * octet for octet, and the peer's replies drive the per-recipient results.
  */
+import { isSmtpReplyError } from '@smtpkit/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ClientEvent, connect, isSmtpClientError, sendMail } from '../src/index';
 import { type ScriptedServer, scriptedServer } from './helpers/scripted-server';
@@ -166,6 +167,9 @@ describe('RFC 5321 sessions, byte for byte', () => {
       messageMayBeAccepted: false,
     });
     expect(error.message).toContain('421');
+    // The reply is kept, so a caller can back off from the host rather than see a plain drop.
+    expect(isSmtpReplyError(error.cause)).toBe(true);
+    expect(error.cause).toMatchObject({ replyCode: 421, verb: 'RCPT' });
     expect(client.closed).toBe(true);
   });
 

@@ -233,4 +233,13 @@ describe('TLS policy over loopback (startSmtpPeer, test certificates)', () => {
     expect(busy.events.some((e) => e.type === 'host-paused')).toBe(true);
     expect(busy.pending?.recipients[0]?.lastReason).toMatch(/421/);
   });
+
+  it.each(['ehlo', 'mail', 'rcpt'] as const)(
+    '§3.8 a 421 to %s pauses the host too, keeping the reply',
+    async (stage) => {
+      const busy = await run({ fail421At: stage }, {});
+      expect(busy.events.some((e) => e.type === 'host-paused')).toBe(true);
+      expect(busy.pending?.recipients[0]?.lastReason).toMatch(/421/);
+    },
+  );
 });

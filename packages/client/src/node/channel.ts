@@ -4,8 +4,8 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import type { EhloCapabilities, Reply } from '@smtpkit/wire';
-import { ClientSession, type ReplyVerb } from '../core/client-session';
+import { type EhloCapabilities, type Reply, SmtpReplyError } from '@smtpkit/wire';
+import { ClientSession } from '../core/client-session';
 import { SmtpClientError } from '../core/errors';
 import {
   phaseOfStage,
@@ -319,13 +319,7 @@ export class Channel {
           }
           // RFC 5321 §3.8: 421 is the server closing the channel, whatever it answered.
           if (event.reply.code === 421 && event.verb !== 'QUIT') {
-            this.fail(
-              new SmtpClientError(
-                `${this.server} is closing the connection: 421 ${event.reply.lines.join(' ')}`,
-                'ERR_SMTP_CONNECTION',
-                w?.phase ?? 'noop',
-              ),
-            );
+            this.fail(closingError(this.server, event.reply, w?.phase ?? 'noop', event.verb));
             return;
           }
           break;
@@ -338,15 +332,7 @@ export class Channel {
               verb: 'unsolicited',
               reply: event.reply,
             });
-          if (event.reply.code === 421) {
-            this.fail(
-              new SmtpClientError(
-                `${this.server} is closing the connection: 421 ${event.reply.lines.join(' ')}`,
-                'ERR_SMTP_CONNECTION',
-                'noop',
-              ),
-            );
-          }
+          if (event.reply.code === 421) this.fail(closingError(this.server, event.reply, 'noop'));
           break;
         case 'discarded':
           if (tracing)
@@ -527,4 +513,18 @@ function connectSocket(options: ChannelOptions, signal: AbortSignal | undefined)
       resolve(socket);
     });
   });
+}
+
+/**
+ * The error for a 421 (RFC 5321 §3.8: the server is closing the channel). The reply itself is
+ * kept as the `cause`, so a caller can tell "the host is shutting down / overloaded" (and back
+ * off from it) from a connection that merely dropped.
+ */
+function closingError(server: string, reply: Reply, phase: SmtpPhase, verb?: string): SmtpClientError {
+  return new SmtpClientError(
+    `${server} is closing the connection: 421 ${reply.lines.join(' ')}`,
+    'ERR_SMTP_CONNECTION',
+    phase,
+    { cause: new SmtpReplyError(reply, verb === undefined ? undefined : { verb }) },
+  );
 }

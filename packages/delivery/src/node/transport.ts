@@ -133,6 +133,13 @@ export function classifyTransportError(error: unknown): TransportErrorClass {
   if (prop(error, 'messageMayBeAccepted') === true) {
     return { scope: 'message', lostAfterDot: true, detail };
   }
+  // The client reports a 421 to MAIL/RCPT/DATA as the connection closing, with the reply as
+  // the cause: it is the same host-level condition as a 421 greeting (RFC 5321 §3.8).
+  const cause = prop(error, 'cause');
+  if (code === 'ERR_SMTP_CONNECTION' && prop(cause, 'code') === 'ERR_SMTP_REPLY') {
+    const reply = asReply(prop(cause, 'reply'));
+    if (reply?.code === 421) return { scope: 'host', failure: 'network', reply, unavailable: true, detail };
+  }
   switch (code) {
     case 'ERR_SMTP_TIMEOUT':
       return { scope: 'host', failure: 'timeout', unavailable: false, detail };
