@@ -4,7 +4,7 @@
  * and the canonicaliser that uses it is safe against reused and re-entrant buffers.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { findIrregular } from '../src/core/body-scan';
 import { loadChunk, scanIrregular } from '../src/core/body-scan-simd';
 import { BodyCanonicalizer, type Canonicalization, canonicalizeBody } from '../src/index';
@@ -105,6 +105,37 @@ describe('careful path output larger than its buffer (§3.4.3/§3.4.4)', () => {
       }
     });
   }
+});
+
+describe('without WebAssembly', () => {
+  it('the JavaScript scan and careful loop give the same bytes for any input and chunking', async () => {
+    vi.stubGlobal('WebAssembly', undefined);
+    vi.resetModules();
+    let fallback: typeof import('../src/core/body-canonicalizer');
+    try {
+      fallback = await import('../src/core/body-canonicalizer');
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
+    fc.assert(
+      fc.property(
+        bodyArb,
+        fc.constantFrom<Canonicalization>('simple', 'relaxed'),
+        fc.nat({ max: 300 }),
+        (body, canon, size) => {
+          let out = '';
+          const c = new fallback.BodyCanonicalizer(canon, (b) => {
+            out += text(b);
+          });
+          for (let i = 0; i < body.byteLength; i += size + 1) c.write(body.subarray(i, i + size + 1));
+          c.end();
+          expect(out).toBe(text(canonicalizeBody(body, canon)));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
 });
 
 describe('canonicaliser buffer safety', () => {
