@@ -52,6 +52,14 @@ function txtValue(name: string, type: string, value: unknown): ZoneTxt {
  * Strings keep the code points YAML decoded (`"\xEF"` is U+00EF) and go on the wire as UTF-8,
  * as pyspf's driver does.
  * @throws TypeError for an entry of an unknown type or a malformed value.
+ * @example
+ * ```ts
+ * const zone = fromSpfZonedata({
+ *   'example.net': [{ SPF: 'v=spf1 -all' }, { A: '192.0.2.1' }],
+ *   'slow.example.net': ['TIMEOUT'],
+ * });
+ * const dns = await startDnsServer({ zone });
+ * ```
  */
 export function fromSpfZonedata(zonedata: SpfZonedata): Zone {
   const zone: Record<string, Zone[string]> = {};
