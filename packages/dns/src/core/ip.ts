@@ -81,7 +81,15 @@ export function parseIp(text: string): Uint8Array | undefined {
   return parseIPv4(text) ?? parseIPv6(text);
 }
 
-/** `4` or `6` when `text` is an IPv4 or IPv6 address literal (no brackets, no zone id), else `0`. */
+/**
+ * `4` or `6` when `text` is an IPv4 or IPv6 address literal (no brackets, no zone id), else `0`.
+ * @example
+ * ```ts
+ * ipFamily('192.0.2.1'); // 4
+ * ipFamily('2001:db8::1'); // 6
+ * ipFamily('mx.example.com'); // 0
+ * ```
+ */
 export function ipFamily(text: string): 0 | 4 | 6 {
   if (parseIPv4(text)) return 4;
   if (parseIPv6(text)) return 6;

@@ -142,6 +142,18 @@ function shuffle<T>(items: readonly T[], random: () => number): T[] {
  * Orders MX records as RFC 5321 §5.1 says: ascending preference, and "if there are multiple
  * destinations with the same preference … the SMTP client SHOULD randomize them". Pure: the
  * randomness is the `random` passed in.
+ * @example
+ * ```ts
+ * const ordered = orderMxRecords(
+ *   [
+ *     { priority: 20, exchange: 'backup.example.com' },
+ *     { priority: 10, exchange: 'mx1.example.com' },
+ *     { priority: 10, exchange: 'mx2.example.com' },
+ *   ],
+ *   Math.random,
+ * );
+ * // mx1 and mx2 (in random order), then backup
+ * ```
  */
 export function orderMxRecords(records: readonly MxRecord[], random: () => number): MxRecord[] {
   const byPriority = new Map<number, MxRecord[]>();

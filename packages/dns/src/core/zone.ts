@@ -61,7 +61,14 @@ export interface ZoneNode {
  */
 export type Zone = { readonly [name: string]: ZoneNode };
 
-/** The fault, if any, a query of `type` at `node` meets. */
+/**
+ * The fault, if any, a query of `type` at `node` meets.
+ * @example
+ * ```ts
+ * zoneFault({ a: ['192.0.2.1'], faults: { txt: 'timeout' } }, 'txt'); // 'timeout'
+ * zoneFault({ a: ['192.0.2.1'] }, 'a'); // undefined
+ * ```
+ */
 export function zoneFault(node: ZoneNode, type: ZoneRecordType): ZoneFault | undefined {
   if (node.fault) return node.fault;
   const specific = node.faults?.[type];
