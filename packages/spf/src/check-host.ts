@@ -267,6 +267,12 @@ function domainRelation(name: string, domain: string): 'same' | 'sub' | 'other' 
 /**
  * §4.3: the initial domain must be a well-formed multi-label FQDN; otherwise the result is
  * "none". Address literals (`[192.0.2.1]`) and all-numeric top labels (an IP) are not domains.
+ * @example
+ * ```ts
+ * isValidSpfDomain('example.com'); // true
+ * isValidSpfDomain('localhost'); // false: a single label
+ * isValidSpfDomain('[192.0.2.1]'); // false: an address literal
+ * ```
  */
 export function isValidSpfDomain(domain: string): boolean {
   const name = stripDot(domain);

@@ -49,7 +49,14 @@ export type ParseResult =
   | { readonly ok: true; readonly record: SpfRecord }
   | { readonly ok: false; readonly error: string };
 
-/** §4.5: a record starts with exactly "v=spf1", then a space or the end (case-insensitive). */
+/**
+ * §4.5: a record starts with exactly "v=spf1", then a space or the end (case-insensitive).
+ * @example
+ * ```ts
+ * isSpfRecord('v=spf1 mx -all'); // true
+ * isSpfRecord('v=spf10 -all'); // false
+ * ```
+ */
 export function isSpfRecord(text: string): boolean {
   if (text.length < 6) return false;
   const head = text.slice(0, 6).toLowerCase();
