@@ -139,6 +139,14 @@ export class SmtpReplyError extends SmtpError {
 /**
  * A command line that does not parse, or is too long. `reply` is what a server should send
  * back (500/501/504/555 with an enhanced code); the session can carry on after sending it.
+ * @example
+ * ```ts
+ * try {
+ *   parseCommand('MAIL FROM:<no-closing-bracket');
+ * } catch (error) {
+ *   if (isSmtpSyntaxError(error)) socket.write(formatReply(error.reply)); // 501 5.1.7, then carry on
+ * }
+ * ```
  */
 export class SmtpSyntaxError extends SmtpError {
   override readonly name = 'SmtpSyntaxError' as const;
@@ -174,17 +182,44 @@ function hasBrand(value: unknown, brand: symbol): boolean {
   );
 }
 
-/** `true` if `value` is an {@link SmtpError} from any copy of `@smtpkit/wire`. */
+/**
+ * `true` if `value` is an {@link SmtpError} from any copy of `@smtpkit/wire`.
+ * @example
+ * ```ts
+ * try {
+ *   parseReply('not a reply');
+ * } catch (error) {
+ *   if (isSmtpError(error)) console.log(error.code); // e.g. 'ERR_SMTP_PROTOCOL'
+ * }
+ * ```
+ */
 export function isSmtpError(value: unknown): value is SmtpError {
   return hasBrand(value, SMTP_ERROR);
 }
 
-/** `true` if `value` is an {@link SmtpReplyError} from any copy of `@smtpkit/wire`. */
+/**
+ * `true` if `value` is an {@link SmtpReplyError} from any copy of `@smtpkit/wire`.
+ * @example
+ * ```ts
+ * const error: unknown = new SmtpReplyError({ code: 452, enhanced: '4.2.2', lines: ['Mailbox full'] });
+ * if (isSmtpReplyError(error) && error.transient) retryLater(); // 4yz: try again later
+ * ```
+ */
 export function isSmtpReplyError(value: unknown): value is SmtpReplyError {
   return hasBrand(value, SMTP_REPLY_ERROR);
 }
 
-/** `true` if `value` is an {@link SmtpSyntaxError} from any copy of `@smtpkit/wire`. */
+/**
+ * `true` if `value` is an {@link SmtpSyntaxError} from any copy of `@smtpkit/wire`.
+ * @example
+ * ```ts
+ * try {
+ *   parseCommand('FROB');
+ * } catch (error) {
+ *   if (isSmtpSyntaxError(error)) console.log(error.reply.code); // 500
+ * }
+ * ```
+ */
 export function isSmtpSyntaxError(value: unknown): value is SmtpSyntaxError {
   return hasBrand(value, SMTP_SYNTAX_ERROR);
 }
