@@ -15,6 +15,12 @@ function value(text: string): string {
  * follow the authserv-id: `dkim=pass (2048-bit key) header.d=example.com
  * header.i=@example.com header.s=mail header.a=rsa-sha256 header.b=abcdEFGH`. No
  * signatures give `dkim=none`.
+ * @example
+ * ```ts
+ * const results = await verifyMessage(message, { resolver });
+ * const header = `Authentication-Results: mx.example.net; ${formatAuthenticationResults(results)}`;
+ * // Authentication-Results: mx.example.net; dkim=pass (2048-bit key) header.d=example.com …
+ * ```
  */
 export function formatAuthenticationResults(results: readonly DkimVerification[]): string {
   if (results.length === 0) return 'dkim=none';

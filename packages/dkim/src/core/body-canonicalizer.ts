@@ -28,6 +28,14 @@ const WINDOW = SIMD_SCAN_CAPACITY;
 /**
  * Canonicalises a body fed in arbitrary chunks. `write` any number of times, then `end`
  * once. The output is identical however the input is split.
+ * @example
+ * ```ts
+ * const hash = createHash('sha256');
+ * const canon = new BodyCanonicalizer('relaxed', (bytes) => hash.update(bytes));
+ * for await (const chunk of body) canon.write(chunk);
+ * canon.end();
+ * const bh = hash.digest('base64'); // the bh= tag
+ * ```
  */
 export class BodyCanonicalizer {
   readonly #relaxed: boolean;
@@ -328,7 +336,14 @@ function lastLf(c: Uint8Array, from: number, floor: number): number {
   return floor - 1;
 }
 
-/** Canonicalises a whole body held in memory (tests, small messages). */
+/**
+ * Canonicalises a whole body held in memory (tests, small messages).
+ * @example
+ * ```ts
+ * const body = new TextEncoder().encode('Hi  there \r\n\r\n\r\n');
+ * canonicalizeBody(body, 'relaxed'); // bytes of "Hi there\r\n"
+ * ```
+ */
 export function canonicalizeBody(body: Uint8Array, canonicalization: Canonicalization): Uint8Array {
   const parts: Uint8Array[] = [];
   const canon = new BodyCanonicalizer(canonicalization, (bytes) => parts.push(bytes.slice()));

@@ -6,6 +6,11 @@ import { COLON, CR, HTAB, LF, SP } from './bytes';
  * Canonicalises one header field. `raw` is the field as it appears (ending with CRLF, or
  * without it for the DKIM-Signature field being signed/verified, §3.7).
  * 8-bit bytes pass through unchanged: only ASCII letters of the name are lower-cased.
+ * @example
+ * ```ts
+ * const field = new TextEncoder().encode('Subject :  Hello \r\n   world\r\n');
+ * canonicalizeHeader(field, 'relaxed'); // bytes of "subject:Hello world\r\n"
+ * ```
  */
 export function canonicalizeHeader(raw: Uint8Array, canonicalization: Canonicalization): Uint8Array {
   if (canonicalization === 'simple') return raw;

@@ -24,7 +24,15 @@ export type KeyRecordResult =
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Parses a key record's text (the TXT record's strings joined). */
+/**
+ * Parses a key record's text (the TXT record's strings joined).
+ * @example
+ * ```ts
+ * const parsed = parseKeyRecord(`v=DKIM1; k=rsa; p=${spkiBase64}`); // the TXT strings joined
+ * if (parsed.ok) parsed.record.keyType; // 'rsa'
+ * else console.log(parsed.reason);
+ * ```
+ */
 export function parseKeyRecord(text: string): KeyRecordResult {
   const parsed = parseTagList(text);
   if (!parsed.ok) return { ok: false, reason: `key record syntax: ${parsed.reason}` };
