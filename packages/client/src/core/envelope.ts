@@ -127,6 +127,18 @@ function unsupported(message: string): SmtpClientError {
  * Plans one transaction for a server with `capabilities`. Throws a {@link SmtpClientError}
  * (`ERR_SMTP_UNSUPPORTED`, `ERR_SMTP_SIZE`) when the server cannot take this message as it
  * is, and `TypeError` for a malformed envelope.
+ * @example
+ * ```ts
+ * const caps = parseEhlo(parseReply('250-mx.example.org\r\n250-SIZE 1000000\r\n250 CHUNKING\r\n'));
+ * const plan = planTransaction(
+ *   { from: 'alice@example.com', to: ['bob@example.org'] },
+ *   caps,
+ *   { size: 2048, eightBit: false },
+ *   true, // on TLS
+ * );
+ * plan.chunking; // true: send the body with BDAT
+ * plan.recipients[0]?.address; // 'bob@example.org'
+ * ```
  */
 export function planTransaction(
   envelope: Envelope,

@@ -78,7 +78,18 @@ export class SmtpClientError extends SmtpError {
   }
 }
 
-/** `true` if `value` is a {@link SmtpClientError} from any copy of `@smtpkit/client`. */
+/**
+ * `true` if `value` is a {@link SmtpClientError} from any copy of `@smtpkit/client`.
+ * @example
+ * ```ts
+ * try {
+ *   await sendMail({ host: 'smtp.example.com', port: 587, envelope, body });
+ * } catch (error) {
+ *   if (isSmtpClientError(error) && error.transient) retryLater(); // connection lost, timeout, …
+ *   else throw error;
+ * }
+ * ```
+ */
 export function isSmtpClientError(value: unknown): value is SmtpClientError {
   return typeof value === 'object' && value !== null && Reflect.get(value, SMTP_CLIENT_ERROR) === true;
 }

@@ -89,7 +89,15 @@ const DOMAIN =
   /^(?=.{1,255}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const ADDRESS_LITERAL = /^\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+)\]$/;
 
-/** Whether `name` is acceptable as an EHLO/HELO argument (RFC 5321 §4.1.1.1, §4.1.3). */
+/**
+ * Whether `name` is acceptable as an EHLO/HELO argument (RFC 5321 §4.1.1.1, §4.1.3).
+ * @example
+ * ```ts
+ * isValidEhloName('mail.example.com'); // true
+ * isValidEhloName('[192.0.2.1]'); // true: an address literal
+ * isValidEhloName('my host'); // false
+ * ```
+ */
 export function isValidEhloName(name: string): boolean {
   return typeof name === 'string' && (DOMAIN.test(name) || ADDRESS_LITERAL.test(name));
 }

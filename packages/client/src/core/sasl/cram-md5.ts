@@ -3,7 +3,15 @@ import type { PasswordCredentials, SaslClient } from './types';
 
 const encoder = new TextEncoder();
 
-/** CRAM-MD5 (RFC 2195): answers the challenge with `user SP hex(HMAC-MD5(pass, challenge))`. */
+/**
+ * CRAM-MD5 (RFC 2195): answers the challenge with `user SP hex(HMAC-MD5(pass, challenge))`.
+ * @example
+ * ```ts
+ * const sasl = createCramMd5Client({ user: 'alice', pass: 'secret' });
+ * sasl.initialResponse(); // undefined: CRAM-MD5 waits for the server's challenge
+ * const answer = sasl.respond(challenge); // bytes of "alice <hex HMAC-MD5 digest>"
+ * ```
+ */
 export function createCramMd5Client(credentials: PasswordCredentials): SaslClient {
   let answered = false;
   return {

@@ -2,7 +2,14 @@ import type { PasswordCredentials, SaslClient } from './types';
 
 const encoder = new TextEncoder();
 
-/** SASL PLAIN (RFC 4616): `authzid NUL authcid NUL passwd` as the initial response. */
+/**
+ * SASL PLAIN (RFC 4616): `authzid NUL authcid NUL passwd` as the initial response.
+ * @example
+ * ```ts
+ * const sasl = createPlainClient({ user: 'alice', pass: 'secret' });
+ * sasl.initialResponse(); // bytes of "\0alice\0secret", sent as `AUTH PLAIN <base64>`
+ * ```
+ */
 export function createPlainClient(credentials: PasswordCredentials): SaslClient {
   return {
     mechanism: 'PLAIN',

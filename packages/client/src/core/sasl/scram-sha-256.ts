@@ -32,6 +32,17 @@ function hmac(key: Uint8Array, data: string): Buffer {
  * SCRAM-SHA-256 (RFC 7677, RFC 5802) without channel binding (`n,,`): the password never
  * crosses the wire and the server proves it knows the salted password (`v=` is checked).
  * The password is used as given (no SASLprep, so non-ASCII passwords must be pre-normalised).
+ * @example
+ * ```ts
+ * const sasl = createScramSha256Client(
+ *   { user: 'alice', pass: 'secret' },
+ *   { nonce: randomBytes(18).toString('base64') },
+ * );
+ * sasl.initialResponse(); // bytes of "n,,n=alice,r=<nonce>"
+ * const final = sasl.respond(serverFirst); // "c=biws,r=…,p=<proof>"
+ * sasl.respond(serverFinal); // checks the server's v= proof
+ * sasl.complete(); // on 235; throws if the server never proved itself
+ * ```
  */
 export function createScramSha256Client(credentials: PasswordCredentials, options: ScramOptions): SaslClient {
   if (options.nonce.length === 0 || /[,\s]/.test(options.nonce)) {
