@@ -14,7 +14,18 @@ export type QueueErrorCode =
   | 'ERR_SMTP_QUEUE_STORAGE'
   | 'ERR_SMTP_QUEUE_CORRUPT_RECORD';
 
-/** Base class of queue errors. */
+/**
+ * Base class of queue errors.
+ * @example
+ * ```ts
+ * try {
+ *   await queue.enqueue(input);
+ * } catch (error) {
+ *   if (isQueueError(error)) console.error(error.code, error.message); // e.g. ERR_SMTP_QUEUE_STORAGE
+ *   else throw error;
+ * }
+ * ```
+ */
 export class QueueError extends Error {
   override readonly name: string = 'QueueError';
   /** A stable machine-readable code. */
@@ -28,7 +39,13 @@ export class QueueError extends Error {
   }
 }
 
-/** The message does not exist (never did, was deleted, or is done). */
+/**
+ * The message does not exist (never did, was deleted, or is done).
+ * @example
+ * ```ts
+ * throw new QueueNotFoundError(messageId); // code 'ERR_SMTP_QUEUE_NOT_FOUND'
+ * ```
+ */
 export class QueueNotFoundError extends QueueError {
   override readonly name = 'QueueNotFoundError';
   /** The id that was looked up. */
@@ -40,7 +57,13 @@ export class QueueNotFoundError extends QueueError {
   }
 }
 
-/** The queue was closed. */
+/**
+ * The queue was closed.
+ * @example
+ * ```ts
+ * if (closed) throw new QueueClosedError(); // code 'ERR_SMTP_QUEUE_CLOSED'
+ * ```
+ */
 export class QueueClosedError extends QueueError {
   override readonly name = 'QueueClosedError';
 
@@ -49,7 +72,17 @@ export class QueueClosedError extends QueueError {
   }
 }
 
-/** The storage failed (disk full, database unreachable, ...); `cause` holds the driver's error. */
+/**
+ * The storage failed (disk full, database unreachable, ...); `cause` holds the driver's error.
+ * @example
+ * ```ts
+ * try {
+ *   await db.query(sql);
+ * } catch (cause) {
+ *   throw new QueueStorageError('enqueue failed', { cause }); // code 'ERR_SMTP_QUEUE_STORAGE'
+ * }
+ * ```
+ */
 export class QueueStorageError extends QueueError {
   override readonly name = 'QueueStorageError';
 
@@ -58,7 +91,13 @@ export class QueueStorageError extends QueueError {
   }
 }
 
-/** A stored record failed to decode: it was damaged or written by something else. */
+/**
+ * A stored record failed to decode: it was damaged or written by something else.
+ * @example
+ * ```ts
+ * throw new QueueCorruptRecordError('envelope is not JSON', { cause }); // code 'ERR_SMTP_QUEUE_CORRUPT_RECORD'
+ * ```
+ */
 export class QueueCorruptRecordError extends QueueError {
   override readonly name = 'QueueCorruptRecordError';
 
@@ -67,7 +106,18 @@ export class QueueCorruptRecordError extends QueueError {
   }
 }
 
-/** Whether `value` is a `QueueError` (from any copy of this package), optionally with `code`. */
+/**
+ * Whether `value` is a `QueueError` (from any copy of this package), optionally with `code`.
+ * @example
+ * ```ts
+ * try {
+ *   await queue.inspect(messageId);
+ * } catch (error) {
+ *   if (isQueueError(error, 'ERR_SMTP_QUEUE_NOT_FOUND')) console.log('already delivered or deleted');
+ *   else throw error;
+ * }
+ * ```
+ */
 export function isQueueError(value: unknown, code?: QueueErrorCode): value is QueueError {
   if (typeof value !== 'object' || value === null || !(brand in value)) return false;
   return code === undefined || (value as { code?: unknown }).code === code;

@@ -15,7 +15,18 @@ function checkPositiveInteger(value: unknown, what: string): void {
     throw new RangeError(`${what} must be a positive integer`);
 }
 
-/** Checks `enqueue` input (envelope and times); throws `TypeError`/`RangeError`. */
+/**
+ * Checks `enqueue` input (envelope and times); throws `TypeError`/`RangeError`.
+ * @example
+ * ```ts
+ * // First thing in a driver's enqueue(): a caller bug throws before any storage is touched.
+ * validateEnqueueInput({
+ *   envelope: { reversePath: 'alice@example.com', recipients: [{ address: 'bob@example.org' }] },
+ *   content: new TextEncoder().encode('Subject: hi\r\n\r\nhello\r\n'),
+ * });
+ * validateEnqueueInput({ envelope: { reversePath: '', recipients: [] }, content }); // TypeError
+ * ```
+ */
 export function validateEnqueueInput(input: EnqueueInput): void {
   if (typeof input !== 'object' || input === null) throw new TypeError('enqueue input must be an object');
   validateEnvelope(input.envelope);
@@ -24,7 +35,14 @@ export function validateEnqueueInput(input: EnqueueInput): void {
   if (input.content === undefined || input.content === null) throw new TypeError('content is required');
 }
 
-/** Checks a `claim` request. */
+/**
+ * Checks a `claim` request.
+ * @example
+ * ```ts
+ * validateClaimRequest({ limit: 10, leaseMs: 60_000, workerId: 'worker-1' });
+ * validateClaimRequest({ limit: 0, leaseMs: 60_000, workerId: 'worker-1' }); // RangeError
+ * ```
+ */
 export function validateClaimRequest(request: ClaimRequest): void {
   if (typeof request !== 'object' || request === null) throw new TypeError('claim request must be an object');
   checkPositiveInteger(request.limit, 'limit');
@@ -37,7 +55,13 @@ export function validateClaimRequest(request: ClaimRequest): void {
   }
 }
 
-/** Checks an `extendLease` request. */
+/**
+ * Checks an `extendLease` request.
+ * @example
+ * ```ts
+ * validateExtendLeaseRequest({ leaseToken, leaseMs: 60_000 });
+ * ```
+ */
 export function validateExtendLeaseRequest(request: ExtendLeaseRequest): void {
   if (typeof request !== 'object' || request === null || typeof request.leaseToken !== 'string') {
     throw new TypeError('leaseToken must be a string');
@@ -45,7 +69,16 @@ export function validateExtendLeaseRequest(request: ExtendLeaseRequest): void {
   checkPositiveInteger(request.leaseMs, 'leaseMs');
 }
 
-/** Checks outcome records. */
+/**
+ * Checks outcome records.
+ * @example
+ * ```ts
+ * validateOutcomeRecords([
+ *   { messageId, index: 0, leaseToken, outcome: { kind: 'delivered' } },
+ *   { messageId, index: 1, leaseToken, outcome: { kind: 'deferred', reason: '451 try later', nextAttemptAt: now + 300_000 } },
+ * ]);
+ * ```
+ */
 export function validateOutcomeRecords(records: readonly OutcomeRecord[]): void {
   if (!Array.isArray(records)) throw new TypeError('outcomes must be an array');
   for (const record of records) {
@@ -59,7 +92,14 @@ export function validateOutcomeRecords(records: readonly OutcomeRecord[]): void 
   }
 }
 
-/** Checks a `list` filter. */
+/**
+ * Checks a `list` filter.
+ * @example
+ * ```ts
+ * validateListFilter({ state: 'deferred', domain: 'example.org', limit: 50 });
+ * validateListFilter({ minAgeMs: Number.POSITIVE_INFINITY }); // RangeError: minAgeMs must be finite
+ * ```
+ */
 export function validateListFilter(filter: ListFilter): void {
   if (typeof filter !== 'object' || filter === null) throw new TypeError('filter must be an object');
   const states = ['held', 'active', 'deferred', 'queued'];
@@ -75,7 +115,13 @@ export function validateListFilter(filter: ListFilter): void {
   }
 }
 
-/** A random lease token or message id (Web Crypto, present in Node ≥ 19 and browsers). */
+/**
+ * A random lease token or message id (Web Crypto, present in Node ≥ 19 and browsers).
+ * @example
+ * ```ts
+ * const leaseToken = randomId(); // e.g. '3b241101-e2bb-4255-8caf-4136c566a962'
+ * ```
+ */
 export function randomId(): string {
   return globalThis.crypto.randomUUID();
 }

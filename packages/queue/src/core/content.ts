@@ -9,7 +9,16 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** Throws the signal's reason if it is aborted. */
+/**
+ * Throws the signal's reason if it is aborted.
+ * @example
+ * ```ts
+ * async function stats(options?: QueueCallOptions): Promise<QueueStats> {
+ *   throwIfAborted(options?.signal); // the signal's reason, before any work
+ *   // ...
+ * }
+ * ```
+ */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
@@ -18,6 +27,14 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
  * Yields `content` as copies of exactly `chunkSize` octets (the last one shorter; none for empty
  * content), checking `signal` between chunks. Throws `TypeError` if content is neither bytes nor
  * an async iterable of bytes.
+ * @example
+ * ```ts
+ * // Store the content in rows of at most 256 KiB, however the caller streamed it.
+ * let seq = 0;
+ * for await (const chunk of chunkContent(input.content, 256 * 1024, options?.signal)) {
+ *   await insertContentRow(messageId, seq++, chunk);
+ * }
+ * ```
  */
 export async function* chunkContent(
   content: MessageContent,

@@ -52,7 +52,14 @@ export function describeRecipient(stored: StoredRecipientView, now: number): Rec
   };
 }
 
-/** The `enqueue` event a driver emits once a message is durable. */
+/**
+ * The `enqueue` event a driver emits once a message is durable.
+ * @example
+ * ```ts
+ * hub.emit(enqueueEvent(messageId, envelope, size, now()));
+ * // { type: 'enqueue', at, messageId, reversePath, recipientCount, size }
+ * ```
+ */
 export function enqueueEvent(messageId: string, envelope: Envelope, size: number, at: number): QueueEvent {
   return {
     type: 'enqueue',
@@ -67,6 +74,11 @@ export function enqueueEvent(messageId: string, envelope: Envelope, size: number
 /**
  * `QueueStats` from counts a driver gathered: states and statuses it did not count are 0, and
  * the oldest message's age is taken at `now`.
+ * @example
+ * ```ts
+ * queueStats(3, { queued: 2, held: 1 }, { pending: 4, delivered: 1 }, 1_700_000_000_000, now());
+ * // byState.active and .deferred are 0; oldestAgeMs is now() - 1_700_000_000_000
+ * ```
  */
 export function queueStats(
   messages: number,
@@ -84,12 +96,26 @@ export function queueStats(
   };
 }
 
-/** A remote reply as a text column (JSON), `null` kept as `null`. */
+/**
+ * A remote reply as a text column (JSON), `null` kept as `null`.
+ * @example
+ * ```ts
+ * encodeReply({ code: 250, enhanced: '2.0.0', lines: ['OK'] }); // '{"code":250,"enhanced":"2.0.0","lines":["OK"]}'
+ * encodeReply(null); // null
+ * ```
+ */
 export function encodeReply(reply: RemoteReply | null): string | null {
   return reply === null ? null : JSON.stringify(reply);
 }
 
-/** The inverse of `encodeReply`. */
+/**
+ * The inverse of `encodeReply`.
+ * @example
+ * ```ts
+ * decodeReply('{"code":250,"lines":["OK"]}'); // { code: 250, lines: ['OK'] }
+ * decodeReply(null); // null
+ * ```
+ */
 export function decodeReply(text: string | null): RemoteReply | null {
   return text === null ? null : (JSON.parse(text) as RemoteReply);
 }
@@ -121,6 +147,11 @@ export interface ResolvedContentStorageOptions {
  *
  * @throws RangeError when `chunkSize` is not a positive integer, `inlineContentBytes` is
  * negative or `abandonedEnqueueMs` is not positive (checked in that order).
+ * @example
+ * ```ts
+ * resolveContentStorageOptions({ chunkSize: 64 * 1024 });
+ * // { chunkSize: 65536, inlineContentBytes: 1048576, abandonedEnqueueMs: 3600000 }
+ * ```
  */
 export function resolveContentStorageOptions(options: ContentStorageOptions): ResolvedContentStorageOptions {
   const chunkSize = options.chunkSize ?? 256 * 1024;

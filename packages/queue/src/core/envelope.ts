@@ -89,6 +89,11 @@ function checkRecipient(value: unknown, i: number): asserts value is EnvelopeRec
  * Checks an envelope a caller wants to enqueue. Throws `TypeError` on anything a correct caller
  * would not pass: no recipients, an address with a control character or angle brackets, an
  * unknown DSN value, metadata that is not JSON.
+ * @example
+ * ```ts
+ * validateEnvelope({ reversePath: 'alice@example.com', recipients: [{ address: 'bob@example.org' }] });
+ * validateEnvelope({ reversePath: '<alice@example.com>', recipients: [{ address: 'bob@example.org' }] }); // TypeError
+ * ```
  */
 export function validateEnvelope(envelope: unknown): asserts envelope is Envelope {
   if (!isPlainObject(envelope)) throw new TypeError('envelope must be an object');
@@ -123,6 +128,12 @@ export function validateEnvelope(envelope: unknown): asserts envelope is Envelop
 /**
  * The destination domain of an address, lowercased: what follows the last `@`, or `''` for a
  * domainless `postmaster` (RFC 5321 §4.5.1). Address literals keep their brackets.
+ * @example
+ * ```ts
+ * recipientDomain('Bob@Example.ORG'); // 'example.org'
+ * recipientDomain('postmaster'); // ''
+ * recipientDomain('bob@[192.0.2.1]'); // '[192.0.2.1]'
+ * ```
  */
 export function recipientDomain(address: string): string {
   const at = address.lastIndexOf('@');
@@ -144,7 +155,13 @@ function normalizeRecipient(recipient: EnvelopeRecipient): EnvelopeRecipient {
   return out;
 }
 
-/** A copy of a valid envelope holding only the known fields. */
+/**
+ * A copy of a valid envelope holding only the known fields.
+ * @example
+ * ```ts
+ * const stored = normalizeEnvelope(envelope); // no extra fields, metadata deep-copied
+ * ```
+ */
 export function normalizeEnvelope(envelope: Envelope): Envelope {
   const out: { -readonly [K in keyof Envelope]: Envelope[K] } = {
     reversePath: envelope.reversePath,
@@ -161,12 +178,26 @@ export function normalizeEnvelope(envelope: Envelope): Envelope {
   return out;
 }
 
-/** Encodes a valid envelope as the stored record (versioned JSON text). */
+/**
+ * Encodes a valid envelope as the stored record (versioned JSON text).
+ * @example
+ * ```ts
+ * const record = encodeEnvelope({ reversePath: 'alice@example.com', recipients: [{ address: 'bob@example.org' }] });
+ * // '{"v":1,"reversePath":"alice@example.com","recipients":[{"address":"bob@example.org"}]}'
+ * ```
+ */
 export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify({ v: recordVersion, ...normalizeEnvelope(envelope) });
 }
 
-/** Decodes a stored record; throws `QueueCorruptRecordError` if it is not a valid envelope record. */
+/**
+ * Decodes a stored record; throws `QueueCorruptRecordError` if it is not a valid envelope record.
+ * @example
+ * ```ts
+ * const envelope = decodeEnvelope(row.envelope); // QueueCorruptRecordError if damaged
+ * envelope.recipients[0]?.address;
+ * ```
+ */
 export function decodeEnvelope(record: string): Envelope {
   let parsed: unknown;
   try {

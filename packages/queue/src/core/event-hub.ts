@@ -4,6 +4,13 @@ import type { QueueEvent, QueueListener } from '../types.js';
  * The listener list behind `Queue.subscribe`, for drivers. A throwing listener is isolated:
  * queue state is already durable when events are emitted, so a listener must not turn a
  * success into a failure.
+ * @example
+ * ```ts
+ * const hub = new QueueEventHub();
+ * const unsubscribe = hub.subscribe((event) => console.log(event.type, event.messageId));
+ * hub.emit(enqueueEvent(messageId, envelope, size, now())); // logs "enqueue <id>"
+ * unsubscribe();
+ * ```
  */
 export class QueueEventHub {
   readonly #listeners = new Set<QueueListener>();

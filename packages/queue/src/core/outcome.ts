@@ -67,6 +67,20 @@ export type OutcomeDecision =
  * Decides how an outcome changes a recipient. A deferral at or after the message's expiry makes
  * the recipient `expired` (final), like Postfix bouncing a message older than
  * `maximal_queue_lifetime` after its next failed attempt.
+ * @example
+ * ```ts
+ * const decision = decideOutcome({
+ *   messageId,
+ *   index: 0,
+ *   address: 'bob@example.org',
+ *   current: { status: 'pending', attempts: 0, leaseToken: 'lease-1' },
+ *   leaseToken: 'lease-1',
+ *   outcome: { kind: 'deferred', reason: '451 4.7.1 try later', nextAttemptAt: now + 300_000 },
+ *   expiresAt: now + 5 * 86_400_000,
+ *   now,
+ * });
+ * if (decision.status === 'applied') writeRecipient(decision.update); // status 'pending', attempts 1
+ * ```
  */
 export function decideOutcome(input: OutcomeInput): OutcomeDecision {
   const { current, outcome, now, messageId, index, address } = input;
@@ -162,7 +176,14 @@ export function decideOutcome(input: OutcomeInput): OutcomeDecision {
   }
 }
 
-/** Checks an outcome record's shape; throws `TypeError`/`RangeError` on a caller bug. */
+/**
+ * Checks an outcome record's shape; throws `TypeError`/`RangeError` on a caller bug.
+ * @example
+ * ```ts
+ * validateOutcome({ kind: 'failed', reason: '550 5.1.1 no such user' });
+ * validateOutcome({ kind: 'deferred', reason: 'timeout', nextAttemptAt: Number.NaN }); // RangeError
+ * ```
+ */
 export function validateOutcome(outcome: DeliveryOutcome): void {
   if (typeof outcome !== 'object' || outcome === null) throw new TypeError('outcome must be an object');
   if (outcome.kind === 'delivered') return;
@@ -185,7 +206,15 @@ export interface RecipientStateView {
   readonly leaseUntil: number | null;
 }
 
-/** A message's operator-facing state at `now` (see `MessageState`). */
+/**
+ * A message's operator-facing state at `now` (see `MessageState`).
+ * @example
+ * ```ts
+ * deriveMessageState(false, [{ status: 'pending', attempts: 1, leaseUntil: null }], now); // 'deferred'
+ * deriveMessageState(false, [{ status: 'pending', attempts: 0, leaseUntil: now + 60_000 }], now); // 'active'
+ * deriveMessageState(true, [], now); // 'held'
+ * ```
+ */
 export function deriveMessageState(
   held: boolean,
   recipients: readonly RecipientStateView[],

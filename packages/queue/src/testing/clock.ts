@@ -8,7 +8,15 @@ export interface ManualClock {
   set(time: number): void;
 }
 
-/** Creates a `ManualClock` starting at `start` (default 2027-01-15T08:00:00Z). */
+/**
+ * Creates a `ManualClock` starting at `start` (default 2027-01-15T08:00:00Z).
+ * @example
+ * ```ts
+ * const clock = createManualClock();
+ * const queue = createMemoryQueue({ now: clock.now });
+ * clock.advance(5 * 60_000); // leases and retry times move without sleeping
+ * ```
+ */
 export function createManualClock(start = Date.UTC(2027, 0, 15, 8)): ManualClock {
   let time = start;
   return {

@@ -102,6 +102,14 @@ function recipientKeys(groups: readonly ClaimedGroup[]): string[] {
 /**
  * Defines the contract tests for a driver (call at the top level of a vitest test file).
  * `create` gets the suite's clock; the suite calls `close()` after each test.
+ * @example
+ * ```ts
+ * runQueueContract('sqlite', ({ now, storageKey, onCleanup }) => {
+ *   const dir = mkdtempSync(join(tmpdir(), `queue-${storageKey}-`));
+ *   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+ *   return createSqliteQueue({ path: join(dir, 'queue.db'), now });
+ * });
+ * ```
  */
 export function runQueueContract(
   name: string,
