@@ -109,7 +109,13 @@ function defaultStatus(code: number): string {
   return `${Math.floor(code / 100)}.0.0`;
 }
 
-/** The reply text on one line (for logs and DSN Diagnostic-Code). */
+/**
+ * The reply text on one line (for logs and DSN Diagnostic-Code).
+ * @example
+ * ```ts
+ * formatReplyText({ code: 550, enhanced: '5.1.1', lines: ['No such user'] }); // '550 5.1.1 No such user'
+ * ```
+ */
 export function formatReplyText(reply: ReplyLike): string {
   const text = reply.lines.map((l) => l.trim()).join(' ');
   const enhanced = reply.enhanced && !text.startsWith(reply.enhanced) ? `${reply.enhanced} ` : '';
@@ -119,6 +125,11 @@ export function formatReplyText(reply: ReplyLike): string {
 /**
  * Classifies a reply to a recipient (RCPT, or the end of DATA, RFC 5321 §4.2.1): 2yz delivered,
  * 5yz failed, 4yz deferred. Anything else is a broken reply, deferred.
+ * @example
+ * ```ts
+ * const verdict = classifyReply({ code: 452, enhanced: '4.2.2', lines: ['Mailbox full'] }, 'mx.example.org');
+ * // { kind: 'deferred', status: '4.2.2', reason: '452 4.2.2 Mailbox full', reply, host: 'mx.example.org' }
+ * ```
  */
 export function classifyReply(reply: ReplyLike, host?: string): Verdict {
   const hostPart = host === undefined ? {} : { host };
@@ -139,7 +150,15 @@ export function classifyReply(reply: ReplyLike, host?: string): Verdict {
   };
 }
 
-/** Classifies a failure that is not a reply (see {@link AttemptFailure}). */
+/**
+ * Classifies a failure that is not a reply (see {@link AttemptFailure}).
+ * @example
+ * ```ts
+ * classifyFailure('timeout', 'no greeting in 300 s', '192.0.2.10');
+ * // { kind: 'deferred', status: '4.4.2', reason: 'connection timed out: no greeting in 300 s', host: '192.0.2.10' }
+ * classifyFailure('null-mx').kind; // 'failed'
+ * ```
+ */
 export function classifyFailure(failure: AttemptFailure, detail?: string, host?: string): Verdict {
   const f = FAILURES[failure];
   const reason = detail ? `${f.reason}: ${detail}` : f.reason;
@@ -157,6 +176,12 @@ export function classifyFailure(failure: AttemptFailure, detail?: string, host?:
 /**
  * What a deferral becomes once the message has run out of time: a failure with status 4.4.7
  * (RFC 3463 §3.5), keeping the last reason so the DSN says why.
+ * @example
+ * ```ts
+ * const last = classifyReply({ code: 451, lines: ['Try again later'] });
+ * expireVerdict(last);
+ * // { kind: 'failed', status: '4.4.7', reason: 'message expired in the queue; last error: 451 Try again later', reply }
+ * ```
  */
 export function expireVerdict(last: Verdict | undefined): Verdict & { kind: 'failed' } {
   const base = FAILURES.expired;

@@ -26,6 +26,17 @@ export type AdmitResult = { readonly ok: true } | { readonly ok: false; readonly
  * per message let every other queued message hit the overloaded server at once.)
  *
  * Sans-I/O: the clock is passed to every call.
+ * @example
+ * ```ts
+ * const backoff = new DestinationBackoff({ initialMs: 60_000 });
+ * const admitted = backoff.admit('mx.example.org', now);
+ * if (admitted.ok) {
+ *   // ... connect; the server greets with 421:
+ *   backoff.recordUnavailable('mx.example.org', now); // paused until now + 60 s
+ * } else {
+ *   console.log(`paused until ${new Date(admitted.until).toISOString()}`);
+ * }
+ * ```
  */
 export class DestinationBackoff {
   readonly #initial: number;

@@ -23,6 +23,18 @@ interface DomainState {
 /**
  * Per-destination-domain concurrency and rate limits, so one worker does not open fifty
  * connections to one provider (who would answer 421). Sans-I/O: the clock is passed in.
+ * @example
+ * ```ts
+ * const limiter = new DomainLimiter({ perDomainConcurrency: 2, perDomainRate: 100 });
+ * const slot = limiter.tryAcquire('example.org', Date.now());
+ * if (slot.ok) {
+ *   try {
+ *     await deliver();
+ *   } finally {
+ *     slot.release();
+ *   }
+ * }
+ * ```
  */
 export class DomainLimiter {
   readonly #concurrency: number;

@@ -29,7 +29,15 @@ export interface NormalizedTlsPolicy {
   readonly allowPlaintextFallback: boolean;
 }
 
-/** Fills in the defaults of a {@link TlsPolicy}; an unknown mode is a `TypeError`. */
+/**
+ * Fills in the defaults of a {@link TlsPolicy}; an unknown mode is a `TypeError`.
+ * @example
+ * ```ts
+ * normalizeTlsPolicy('required'); // { mode: 'required', verify: true, allowPlaintextFallback: false }
+ * normalizeTlsPolicy({ mode: 'opportunistic', allowPlaintextFallback: true });
+ * // { mode: 'opportunistic', verify: false, allowPlaintextFallback: true }
+ * ```
+ */
 export function normalizeTlsPolicy(policy: TlsPolicy): NormalizedTlsPolicy {
   const p = typeof policy === 'string' ? { mode: policy } : policy;
   switch (p.mode) {

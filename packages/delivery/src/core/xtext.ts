@@ -2,6 +2,10 @@
  * RFC 3461 §4 xtext: octets outside `!`..`~`, and `+` and `=`, are written `+XX`. Kept here (a few
  * lines) so the DSN code needs nothing outside the package graph of DESIGN.md. Non-ASCII text is
  * taken as UTF-8 octets both ways.
+ * @example
+ * ```ts
+ * decodeXtext('bob+2Bnews@example.org'); // 'bob+news@example.org'
+ * ```
  */
 export function decodeXtext(text: string): string {
   const bytes: number[] = [];
@@ -17,7 +21,13 @@ export function decodeXtext(text: string): string {
   return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
-/** Encodes a string as RFC 3461 §4 xtext (an ORCPT value handed on to the next hop). */
+/**
+ * Encodes a string as RFC 3461 §4 xtext (an ORCPT value handed on to the next hop).
+ * @example
+ * ```ts
+ * encodeXtext('bob+news@example.org'); // 'bob+2Bnews@example.org'
+ * ```
+ */
 export function encodeXtext(text: string): string {
   let out = '';
   for (const b of new TextEncoder().encode(text)) {

@@ -50,6 +50,20 @@ function diagnostic(v: Verdict): string | undefined {
  * Builds the queue entry for a DSN, or `undefined` when none is due: the reverse-path is null
  * (RFC 3461 §6.2: no bounce loops) or no reported recipient's NOTIFY asks for this action.
  * The DSN itself has a null reverse-path (RFC 5321 §4.5.5) so it can never draw a DSN.
+ * @example
+ * ```ts
+ * const bounce = buildBounce(
+ *   {
+ *     envelope,
+ *     enqueuedAt,
+ *     size,
+ *     reports: [{ recipient, action: 'failed', verdict }],
+ *     content: () => queue.readContent(messageId),
+ *   },
+ *   { reportingMta: 'mx.example.net', now: Date.now(), uniqueId: randomUUID() },
+ * );
+ * if (bounce) await queue.enqueue(bounce); // undefined: no DSN due (null sender, NOTIFY=NEVER, …)
+ * ```
  */
 export function buildBounce(input: BounceInput, settings: BounceSettings): EnqueueInput | undefined {
   const { envelope } = input;

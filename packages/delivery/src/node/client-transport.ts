@@ -48,6 +48,13 @@ export interface ClosableHostTransport extends HostTransport {
  * The default {@link HostTransport}: `@smtpkit/client` connections (connect by address, TLS
  * server name and certificate name = the MX host), reused per MX address and TLS setting
  * unless `reuseConnections` is `false`.
+ * @example
+ * ```ts
+ * const transport = createClientTransport({ heloName: 'mx.example.net', maxConnectionsPerHost: 2 });
+ * const worker = createDeliveryWorker({ queue, resolver, heloName: 'mx.example.net', transport });
+ * // ... after worker.stop():
+ * await transport.close();
+ * ```
  */
 export function createClientTransport(options: ClientTransportOptions): ClosableHostTransport {
   const pools = new Map<string, SmtpPool>();

@@ -101,6 +101,12 @@ function asReply(value: unknown): ReplyLike | undefined {
 /**
  * Classifies what a transport threw. Checks the `code` strings of the shared `SmtpError`
  * family rather than `instanceof`, so duplicate installs of `@smtpkit/wire` still match.
+ * @example
+ * ```ts
+ * const error = new SmtpReplyError({ code: 421, enhanced: '4.7.0', lines: ['Too busy'] });
+ * classifyTransportError(error);
+ * // { scope: 'host', failure: 'network', reply, unavailable: true, detail }: pause this host
+ * ```
  */
 export function classifyTransportError(error: unknown): TransportErrorClass {
   const code = prop(error, 'code');

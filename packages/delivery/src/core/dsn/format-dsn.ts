@@ -108,7 +108,18 @@ function humanText(options: FormatDsnOptions): string {
   return `${lines.join('\r\n')}`;
 }
 
-/** The `message/delivery-status` body (RFC 3464 §2.1): per-message fields, then one block per recipient. */
+/**
+ * The `message/delivery-status` body (RFC 3464 §2.1): per-message fields, then one block per recipient.
+ * @example
+ * ```ts
+ * formatDeliveryStatus({
+ *   reportingMta: 'mx.example.net', to: 'alice@example.org', date: new Date(),
+ *   boundary: 'b1', messageId: 'dsn.1@mx.example.net',
+ *   recipients: [{ finalRecipient: 'bob@example.com', action: 'failed', status: '5.1.1' }],
+ * });
+ * // 'Reporting-MTA: dns; mx.example.net\r\n\r\nFinal-Recipient: rfc822; bob@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n'
+ * ```
+ */
 export function formatDeliveryStatus(options: FormatDsnOptions): string {
   let out = `Reporting-MTA: dns; ${options.reportingMta}\r\n`;
   if (options.envelopeId !== undefined) {

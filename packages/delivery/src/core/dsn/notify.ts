@@ -9,6 +9,12 @@ export const DEFAULT_NOTIFY: DsnNotify = ['FAILURE', 'DELAY'];
 /**
  * Whether a recipient's NOTIFY asks for a report on this action (RFC 3461 §4.1): `NEVER` never;
  * `failed` needs FAILURE, `delayed` DELAY, `delivered`/`relayed`/`expanded` SUCCESS.
+ * @example
+ * ```ts
+ * notifyWants(['SUCCESS', 'FAILURE'], 'failed'); // true
+ * notifyWants(undefined, 'delayed'); // true: the default is FAILURE,DELAY
+ * notifyWants('NEVER', 'failed'); // false
+ * ```
  */
 export function notifyWants(notify: DsnNotify | undefined, action: DsnAction): boolean {
   const n = notify ?? DEFAULT_NOTIFY;
@@ -27,12 +33,25 @@ export function notifyWants(notify: DsnNotify | undefined, action: DsnAction): b
  * Whether any DSN may go to this reverse-path at all. RFC 5321 §4.5.5 and RFC 3461 §6.2: a
  * message with a null reverse-path (`<>`, given as `''`) is itself a notification and must
  * never draw one, or two MTAs would bounce bounces at each other forever.
+ * @example
+ * ```ts
+ * mayNotify('alice@example.org'); // true
+ * mayNotify(''); // false: the message is itself a bounce
+ * ```
  */
 export function mayNotify(reversePath: string): boolean {
   return reversePath !== '' && reversePath !== '<>';
 }
 
-/** Parses an ESMTP NOTIFY parameter value (`NEVER`, `SUCCESS,FAILURE`, …). Unknown keywords → `RangeError`. */
+/**
+ * Parses an ESMTP NOTIFY parameter value (`NEVER`, `SUCCESS,FAILURE`, …). Unknown keywords → `RangeError`.
+ * @example
+ * ```ts
+ * parseNotify('success,FAILURE'); // ['SUCCESS', 'FAILURE']
+ * parseNotify('NEVER'); // 'NEVER'
+ * parseNotify('SOMETIMES'); // RangeError
+ * ```
+ */
 export function parseNotify(value: string): DsnNotify {
   const words = value
     .toUpperCase()

@@ -29,6 +29,11 @@ export const MTA_STS_MAX_AGE_LIMIT = 31_557_600;
  * Parses the `_mta-sts.<domain>` TXT records (§3.1). Exactly one record must start with
  * `v=STSv1`; none means no policy, several are treated as no policy too (§3.1: "senders MUST
  * assume that the Policy Domain does not implement MTA-STS"). Returns the policy `id`.
+ * @example
+ * ```ts
+ * parseMtaStsRecord(['v=STSv1; id=20260101T000000']); // { ok: true, value: { id: '20260101T000000' } }
+ * parseMtaStsRecord(['v=spf1 -all']); // { ok: false, reason: 'no v=STSv1 TXT record' }
+ * ```
  */
 export function parseMtaStsRecord(records: readonly string[]): MtaStsParseResult<{ readonly id: string }> {
   const sts = records.filter((r) => /^v=STSv1\s*(;|$)/.test(r));
@@ -54,6 +59,11 @@ export function parseMtaStsRecord(records: readonly string[]): MtaStsParseResult
  * Parses a policy file (§3.2): `key: value` lines ending in CRLF or LF. `version`, `mode` and
  * `max_age` are required; `mx` is required unless the mode is `none`. Unknown keys are ignored
  * (extension fields); a repeated key other than `mx` keeps its first value.
+ * @example
+ * ```ts
+ * const parsed = parseMtaStsPolicy('version: STSv1\r\nmode: enforce\r\nmx: *.mail.example.com\r\nmax_age: 86400\r\n');
+ * if (parsed.ok) parsed.value.mode; // 'enforce'
+ * ```
  */
 export function parseMtaStsPolicy(text: string): MtaStsParseResult<MtaStsPolicy> {
   const fields = new Map<string, string>();
@@ -85,6 +95,12 @@ export function parseMtaStsPolicy(text: string): MtaStsParseResult<MtaStsPolicy>
 /**
  * Whether an MX host matches a policy pattern (§4.1): case-insensitive; `*.example.com`
  * matches exactly one leftmost label (`mx1.example.com`, not `example.com` nor `a.b.example.com`).
+ * @example
+ * ```ts
+ * matchMxPattern('*.example.com', 'mx1.example.com'); // true
+ * matchMxPattern('*.example.com', 'a.b.example.com'); // false
+ * matchMxPattern('mx.example.com', 'MX.example.com.'); // true
+ * ```
  */
 export function matchMxPattern(pattern: string, host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
@@ -96,7 +112,15 @@ export function matchMxPattern(pattern: string, host: string): boolean {
   return h === p;
 }
 
-/** Whether `host` matches any of the policy's MX patterns. */
+/**
+ * Whether `host` matches any of the policy's MX patterns.
+ * @example
+ * ```ts
+ * const policy: MtaStsPolicy = { version: 'STSv1', mode: 'enforce', mx: ['*.mail.example.com'], maxAge: 86_400 };
+ * mxAllowedByPolicy(policy, 'mx1.mail.example.com'); // true
+ * mxAllowedByPolicy(policy, 'mx.attacker.example'); // false: skip this MX under `enforce`
+ * ```
+ */
 export function mxAllowedByPolicy(policy: MtaStsPolicy, host: string): boolean {
   return policy.mx.some((p) => matchMxPattern(p, host));
 }
