@@ -3,25 +3,19 @@
  * octet for octet, and the peer's replies drive the per-recipient results.
  */
 import { isSmtpReplyError } from '@smtpkit/wire';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ClientEvent, connect, isSmtpClientError, sendMail } from '../src/index';
-import { type ScriptedServer, scriptedServer } from './helpers/scripted-server';
+import { baseOptions, expectQuit, greetAndEhlo, useScriptedServer } from './helpers/session';
 
 const te = new TextEncoder();
 const body = te.encode('Subject: hi\r\n\r\nhello\r\n.leading dot\r\n');
 const stuffed = 'Subject: hi\r\n\r\nhello\r\n..leading dot\r\n.\r\n';
 
-let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-const base = (port: number) => ({ host: '127.0.0.1', port, security: 'none' as const, name: 'client.test' });
+const serve = useScriptedServer();
 
 describe('RFC 5321 sessions, byte for byte', () => {
   it('§3.3 lock-step transaction without PIPELINING, §4.5.2 dot-stuffing, QUIT', async () => {
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await peer.send('220 mx.test ESMTP\r\n');
       await peer.expect('EHLO client.test\r\n');
       await peer.send('250-mx.test hello\r\n250 ENHANCEDSTATUSCODES\r\n');
@@ -36,7 +30,7 @@ describe('RFC 5321 sessions, byte for byte', () => {
       await peer.expect('QUIT\r\n');
       await peer.send('221 2.0.0 bye\r\n');
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     expect(client.capabilities?.pipelining).toBe(false);
     const result = await client.sendMail({ from: 'a@example.com', to: ['b@example.org'] }, body);
     await client.quit();
@@ -49,10 +43,8 @@ describe('RFC 5321 sessions, byte for byte', () => {
   });
 
   it('RFC 2920 §3.1: MAIL, every RCPT and DATA go as one group; mixed per-recipient results', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n250 8BITMIME\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['PIPELINING', 'SIZE 1000000', '8BITMIME']);
       // The peer answers nothing until the whole group arrived: a lock-step client would hang.
       await peer.expect(
         `MAIL FROM:<a@example.com> SIZE=${body.length}\r\nRCPT TO:<ok@example.org>\r\nRCPT TO:<gone@example.org>\r\nRCPT TO:<busy@example.org>\r\nDATA\r\n`,
@@ -60,10 +52,9 @@ describe('RFC 5321 sessions, byte for byte', () => {
       await peer.send('250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n450 4.2.0 mailbox busy\r\n354 go\r\n');
       await peer.expect(stuffed);
       await peer.send('250 2.0.0 ok\r\n');
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const result = await client.sendMail(
       { from: 'a@example.com', to: ['ok@example.org', 'gone@example.org', 'busy@example.org'] },
       body,
@@ -82,18 +73,15 @@ describe('RFC 5321 sessions, byte for byte', () => {
   });
 
   it('every recipient refused: no message data, the transaction is reset (RFC 5321 §4.1.1.5)', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 PIPELINING\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['PIPELINING']);
       await peer.expect('MAIL FROM:<>\r\nRCPT TO:<x@example.org>\r\nRCPT TO:<y@example.org>\r\nDATA\r\n');
       await peer.send('250 ok\r\n550 no\r\n450 later\r\n554 5.5.1 no valid recipients\r\n');
       await peer.expect('RSET\r\n');
       await peer.send('250 flushed\r\n');
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const result = await client.sendMail({ from: '', to: ['x@example.org', 'y@example.org'] }, body);
     await client.quit();
     await server.done();
@@ -104,10 +92,8 @@ describe('RFC 5321 sessions, byte for byte', () => {
   });
 
   it('RFC 2920 §3.1: a 354 after every RCPT failed is ended with an empty body', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 PIPELINING\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['PIPELINING']);
       await peer.expect('MAIL FROM:<a@example.com>\r\nRCPT TO:<x@example.org>\r\nDATA\r\n');
       await peer.send('250 ok\r\n550 no\r\n354 go anyway\r\n');
       await peer.expect('.\r\n');
@@ -115,7 +101,7 @@ describe('RFC 5321 sessions, byte for byte', () => {
       await peer.expect('RSET\r\n');
       await peer.send('250 ok\r\n');
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const result = await client.sendMail({ from: 'a@example.com', to: ['x@example.org'] }, body);
     await server.done();
     client.close();
@@ -124,16 +110,14 @@ describe('RFC 5321 sessions, byte for byte', () => {
   });
 
   it('MAIL refused: SmtpReplyError with verb MAIL, after the pipelined replies are drained', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 PIPELINING\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['PIPELINING']);
       await peer.expect('MAIL FROM:<a@example.com>\r\nRCPT TO:<x@example.org>\r\nDATA\r\n');
       await peer.send('550 5.7.1 sender blocked\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need RCPT\r\n');
       await peer.expect('NOOP\r\n');
       await peer.send('250 ok\r\n');
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const error = await client
       .sendMail({ from: 'a@example.com', to: ['x@example.org'] }, body)
       .catch((e) => e);
@@ -144,17 +128,15 @@ describe('RFC 5321 sessions, byte for byte', () => {
   });
 
   it('§3.8 421 in the middle of a transaction: a transient connection error naming the phase', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250 mx.test\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer);
       await peer.expect('MAIL FROM:<a@example.com>\r\n');
       await peer.send('250 ok\r\n');
       await peer.expect('RCPT TO:<b@example.org>\r\n');
       await peer.send('421 4.3.2 shutting down\r\n');
       peer.end();
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const error = await client
       .sendMail({ from: 'a@example.com', to: ['b@example.org'] }, body)
       .catch((e) => e);
@@ -174,16 +156,14 @@ describe('RFC 5321 sessions, byte for byte', () => {
   });
 
   it('server closes after the final dot without replying: a deferral (message may be accepted), not a success', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 PIPELINING\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['PIPELINING']);
       await peer.expect('MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n');
       await peer.send('250 ok\r\n250 ok\r\n354 go\r\n');
       await peer.expect(stuffed);
       peer.destroy();
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const error = await client
       .sendMail({ from: 'a@example.com', to: ['b@example.org'] }, body)
       .catch((e) => e);
@@ -198,16 +178,15 @@ describe('RFC 5321 sessions, byte for byte', () => {
   });
 
   it('§4.1.4 EHLO refused with 502: HELO fallback, then a plain transaction', async () => {
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await peer.send('220 old.test SMTP\r\n');
       await peer.expect('EHLO client.test\r\n');
       await peer.send('502 command not implemented\r\n');
       await peer.expect('HELO client.test\r\n');
       await peer.send('250 old.test\r\n');
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     expect(client.capabilities?.pipelining).toBe(false);
     expect(client.capabilities?.domain).toBe('old.test');
     await client.quit();
@@ -215,18 +194,17 @@ describe('RFC 5321 sessions, byte for byte', () => {
   });
 
   it('§4.3.1 a 554 greeting is a refusal: SmtpReplyError without verb, QUIT sent', async () => {
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await peer.send('554 5.7.1 go away\r\n');
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
-    const error = await connect(base(server.port)).catch((e) => e);
+    const error = await connect(baseOptions(server.port)).catch((e) => e);
     await server.done();
     expect(error).toMatchObject({ name: 'SmtpReplyError', replyCode: 554, verb: undefined });
   });
 
   it('LMTP (RFC 2033 §4.2): LHLO and one reply per accepted recipient after the data', async () => {
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await peer.send('220 lmtp.test LMTP\r\n');
       await peer.expect('LHLO client.test\r\n');
       await peer.send('250-lmtp.test\r\n250 PIPELINING\r\n');
@@ -237,7 +215,7 @@ describe('RFC 5321 sessions, byte for byte', () => {
       await peer.expect(stuffed);
       await peer.send('250 2.1.5 x delivered\r\n452 4.2.2 y over quota\r\n');
     });
-    const client = await connect({ ...base(server.port), lmtp: true });
+    const client = await connect({ ...baseOptions(server.port), lmtp: true });
     const result = await client.sendMail(
       { from: 'a@example.com', to: ['x@example.org', 'n@example.org', 'y@example.org'] },
       body,
@@ -252,10 +230,8 @@ describe('RFC 5321 sessions, byte for byte', () => {
   });
 
   it('a streamed body (async iterable) is dot-stuffed across chunk boundaries, bare LF normalised', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250 mx.test\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer);
       await peer.expect('MAIL FROM:<a@example.com>\r\n');
       await peer.send('250 ok\r\n');
       await peer.expect('RCPT TO:<b@example.org>\r\n');
@@ -270,7 +246,7 @@ describe('RFC 5321 sessions, byte for byte', () => {
       yield te.encode('\n.');
       yield te.encode('dot\nend');
     }
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const result = await client.sendMail({ from: 'a@example.com', to: ['b@example.org'] }, chunks());
     await server.done();
     client.close();
@@ -278,20 +254,17 @@ describe('RFC 5321 sessions, byte for byte', () => {
   });
 
   it('one-call sendMail() connects, sends and QUITs; events trace every stage', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 PIPELINING\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['PIPELINING']);
       await peer.expect('MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n');
       await peer.send('250 ok\r\n250 ok\r\n354 go\r\n');
       await peer.expect(stuffed);
       await peer.send('250 ok\r\n');
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
     const events: ClientEvent[] = [];
     const result = await sendMail({
-      ...base(server.port),
+      ...baseOptions(server.port),
       envelope: { from: 'a@example.com', to: ['b@example.org'] },
       body,
       onEvent: (e) => events.push(e),
