@@ -3,23 +3,15 @@
  * the message (nodemailer#511, lettre#743) — retried once only when the server cannot have
  * accepted it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPool } from '../src/index';
-import { type ScriptedServer, type ScriptPeer, scriptedServer } from './helpers/scripted-server';
+import type { ScriptPeer } from './helpers/scripted-server';
+import { baseOptions, expectQuit, greetAndEhlo, useScriptedServer } from './helpers/session';
 
 const te = new TextEncoder();
 const body = te.encode('Subject: x\r\n\r\nhi\r\n');
-let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const serve = useScriptedServer();
 
-async function greet(peer: ScriptPeer) {
-  await peer.send('220 mx.test ESMTP\r\n');
-  await peer.expect('EHLO client.test\r\n');
-  await peer.send('250-mx.test\r\n250 PIPELINING\r\n');
-}
 const envelope = (to: string) => ({ from: 'a@example.com', to: [to] });
 const group = (to: string) => `MAIL FROM:<a@example.com>\r\nRCPT TO:<${to}>\r\nDATA\r\n`;
 
@@ -35,19 +27,15 @@ describe('createPool', () => {
   it('reuses one connection for several messages (maxConnections 1)', async () => {
     const delivered: string[] = [];
     let connections = 0;
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       connections += 1;
-      await greet(peer);
+      await greetAndEhlo(peer, ['PIPELINING']);
       for (const to of ['1@example.org', '2@example.org', '3@example.org'])
         await deliver(peer, to, delivered);
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
     const pool = createPool({
-      host: '127.0.0.1',
-      port: server.port,
-      security: 'none',
-      name: 'client.test',
+      ...baseOptions(server.port),
       maxConnections: 1,
     });
     const results = await Promise.all(
@@ -64,9 +52,9 @@ describe('createPool', () => {
   it('a stale connection (421 to MAIL) is replaced and the message sent once on a fresh one', async () => {
     const delivered: string[] = [];
     let connections = 0;
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       connections += 1;
-      await greet(peer);
+      await greetAndEhlo(peer, ['PIPELINING']);
       if (connections === 1) {
         await deliver(peer, 'first@example.org', delivered);
         // The server's idle timer fired: it answers the next group with 421 and hangs up.
@@ -76,14 +64,10 @@ describe('createPool', () => {
         return;
       }
       await deliver(peer, 'second@example.org', delivered);
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
     const pool = createPool({
-      host: '127.0.0.1',
-      port: server.port,
-      security: 'none',
-      name: 'client.test',
+      ...baseOptions(server.port),
       maxConnections: 1,
     });
     await pool.sendMail(envelope('first@example.org'), body);
@@ -97,9 +81,9 @@ describe('createPool', () => {
 
   it('a connection lost after the final dot is NOT retried (the message may have been accepted)', async () => {
     let connections = 0;
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       connections += 1;
-      await greet(peer);
+      await greetAndEhlo(peer, ['PIPELINING']);
       await deliver(peer, 'first@example.org', []);
       await peer.expect(group('second@example.org'));
       await peer.send('250 ok\r\n250 ok\r\n354 go\r\n');
@@ -107,10 +91,7 @@ describe('createPool', () => {
       peer.destroy();
     });
     const pool = createPool({
-      host: '127.0.0.1',
-      port: server.port,
-      security: 'none',
-      name: 'client.test',
+      ...baseOptions(server.port),
       maxConnections: 1,
     });
     await pool.sendMail(envelope('first@example.org'), body);
@@ -123,18 +104,14 @@ describe('createPool', () => {
 
   it('maxMessagesPerConnection rotates connections; a connection closed while idle is skipped', async () => {
     let connections = 0;
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       connections += 1;
-      await greet(peer);
+      await greetAndEhlo(peer, ['PIPELINING']);
       await deliver(peer, `${connections}@example.org`, []);
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
     const pool = createPool({
-      host: '127.0.0.1',
-      port: server.port,
-      security: 'none',
-      name: 'client.test',
+      ...baseOptions(server.port),
       maxConnections: 1,
       maxMessagesPerConnection: 1,
     });
@@ -147,18 +124,14 @@ describe('createPool', () => {
 
   it('idleTimeout QUITs an idle connection; the next send opens a fresh one', async () => {
     let connections = 0;
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       connections += 1;
-      await greet(peer);
+      await greetAndEhlo(peer, ['PIPELINING']);
       await deliver(peer, `${connections}@example.org`, []);
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
     const pool = createPool({
-      host: '127.0.0.1',
-      port: server.port,
-      security: 'none',
-      name: 'client.test',
+      ...baseOptions(server.port),
       idleTimeout: 100,
     });
     await pool.sendMail(envelope('1@example.org'), body);
