@@ -2,17 +2,12 @@
  * RFC 5321 §4.5.3.2 timeouts per stage and AbortSignal: both close the connection and say
  * which phase they interrupted.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect, DEFAULT_TIMEOUTS } from '../src/index';
-import { type ScriptedServer, scriptedServer } from './helpers/scripted-server';
+import { baseOptions, greetAndEhlo, useScriptedServer } from './helpers/session';
 
-let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const serve = useScriptedServer();
 const te = new TextEncoder();
-const base = (port: number) => ({ host: '127.0.0.1', port, security: 'none' as const, name: 'client.test' });
 
 describe('timeouts and abort', () => {
   it('§4.5.3.2 defaults: greeting 5 min, MAIL 5, RCPT 5, DATA init 2, data block 3, final dot 10', () => {
@@ -27,10 +22,10 @@ describe('timeouts and abort', () => {
   });
 
   it('a missing greeting times out with a hint about implicit-TLS ports', async () => {
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await peer.closed();
     });
-    const error = await connect({ ...base(server.port), timeouts: { greeting: 150 } }).catch((e) => e);
+    const error = await connect({ ...baseOptions(server.port), timeouts: { greeting: 150 } }).catch((e) => e);
     await server.done();
     expect(error).toMatchObject({ code: 'ERR_SMTP_TIMEOUT', phase: 'greeting' });
     expect(error.message).toMatch(
@@ -39,16 +34,14 @@ describe('timeouts and abort', () => {
   });
 
   it('a silent RCPT reply times out in phase rcpt; the connection is closed', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250 mx.test\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer);
       await peer.expect('MAIL FROM:<a@example.com>\r\n');
       await peer.send('250 ok\r\n');
       await peer.expect('RCPT TO:<b@example.org>\r\n');
       await peer.closed();
     });
-    const client = await connect({ ...base(server.port), timeouts: { rcpt: 150 } });
+    const client = await connect({ ...baseOptions(server.port), timeouts: { rcpt: 150 } });
     const error = await client
       .sendMail({ from: 'a@example.com', to: ['b@example.org'] }, te.encode('x\r\n'))
       .catch((e) => e);
@@ -58,14 +51,12 @@ describe('timeouts and abort', () => {
   });
 
   it('abort during the envelope rejects with an AbortError and closes the socket', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250 mx.test\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer);
       await peer.expect('MAIL FROM:<a@example.com>\r\n');
       await peer.closed();
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const controller = new AbortController();
     const pending = client.sendMail({ from: 'a@example.com', to: ['b@example.org'] }, te.encode('x\r\n'), {
       signal: controller.signal,
@@ -78,19 +69,19 @@ describe('timeouts and abort', () => {
   });
 
   it('abort while connecting (no greeting yet) rejects with the signal reason', async () => {
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await peer.closed();
     });
     const reason = new Error('shutting down');
     const controller = new AbortController();
     setTimeout(() => controller.abort(reason), 50);
-    const error = await connect({ ...base(server.port), signal: controller.signal }).catch((e) => e);
+    const error = await connect({ ...baseOptions(server.port), signal: controller.signal }).catch((e) => e);
     await server.done();
     expect(error).toBe(reason);
   });
 
   it('an already-aborted signal rejects before any I/O', async () => {
-    const error = await connect({ ...base(1), signal: AbortSignal.abort() }).catch((e) => e);
+    const error = await connect({ ...baseOptions(1), signal: AbortSignal.abort() }).catch((e) => e);
     expect(error.name).toBe('AbortError');
   });
 
@@ -100,10 +91,8 @@ describe('timeouts and abort', () => {
   });
 
   it('abort while the body stream is stalled rejects at once and closes the connection', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 PIPELINING\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['PIPELINING']);
       await peer.expect('MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n');
       await peer.send('250 ok\r\n250 ok\r\n354 go\r\n');
       await peer.closed();
@@ -116,7 +105,7 @@ describe('timeouts and abort', () => {
       });
       yield te.encode('never\r\n');
     }
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const error = await client
