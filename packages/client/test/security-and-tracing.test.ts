@@ -3,44 +3,36 @@
  * secrets, and transcripts delivered in random fragments (fast-check) giving the same result.
  */
 import fc from 'fast-check';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Logger } from '../src/index';
 import { makeTestCertificate, type TestCertificate } from './helpers/certs';
-import { type ScriptedServer, scriptedServer } from './helpers/scripted-server';
+import { scriptedServer } from './helpers/scripted-server';
+import { baseOptions, expectQuit, greetAndEhlo, useScriptedServer } from './helpers/session';
 
 const te = new TextEncoder();
 let cert: TestCertificate;
 beforeAll(() => {
   cert = makeTestCertificate();
 });
-let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const serve = useScriptedServer();
 
 describe('security modes and tracing', () => {
   it("security 'tls' (RFC 8314 implicit TLS): TLS from the first byte, verified, TLS state in results", async () => {
-    server = await scriptedServer(
+    const server = await serve(
       async (peer) => {
-        await peer.send('220 mx.test ESMTP\r\n');
-        await peer.expect('EHLO client.test\r\n');
-        await peer.send('250-mx.test\r\n250-PIPELINING\r\n250 REQUIRETLS\r\n');
+        await greetAndEhlo(peer, ['PIPELINING', 'REQUIRETLS']);
         // RFC 8689 §4.1: REQUIRETLS as a MAIL parameter, only because we are on TLS.
         await peer.expect('MAIL FROM:<a@example.com> REQUIRETLS\r\nRCPT TO:<b@example.org>\r\nDATA\r\n');
         await peer.send('250 ok\r\n250 ok\r\n354 go\r\n');
         await peer.expect('hi\r\n.\r\n');
         await peer.send('250 ok\r\n');
-        await peer.expect('QUIT\r\n');
-        await peer.send('221 bye\r\n');
+        await expectQuit(peer);
       },
       { tls: cert },
     );
     const client = await connect({
-      host: '127.0.0.1',
-      port: server.port,
+      ...baseOptions(server.port),
       security: 'tls',
-      name: 'client.test',
       tls: { ca: cert.cert },
     });
     expect(client.tls).toMatchObject({ via: 'implicit', authorized: true });
@@ -66,20 +58,14 @@ describe('security modes and tracing', () => {
     };
     const secret = 'correct horse battery';
     const initial = Buffer.from(`\0u\0${secret}`).toString('base64');
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 AUTH PLAIN\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['AUTH PLAIN']);
       await peer.expect(`AUTH PLAIN ${initial}\r\n`);
       await peer.send('235 ok\r\n');
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
     const client = await connect({
-      host: '127.0.0.1',
-      port: server.port,
-      security: 'none',
-      name: 'client.test',
+      ...baseOptions(server.port),
       allowInsecureAuth: true,
       auth: { user: 'u', pass: secret },
       logger,
@@ -120,10 +106,7 @@ describe('security modes and tracing', () => {
         });
         try {
           const client = await connect({
-            host: '127.0.0.1',
-            port: srv.port,
-            security: 'none',
-            name: 'client.test',
+            ...baseOptions(srv.port),
           });
           const result = await client.sendMail(
             { from: 'a@example.com', to: ['a@example.org', 'b@example.org', 'c@example.org'] },
