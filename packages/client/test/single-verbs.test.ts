@@ -2,23 +2,17 @@
  * The single verbs (mail, rcpt, data, bdat, rset, noop, ehlo, quit) for callers who drive the
  * session themselves: byte-exact, refusals as SmtpReplyError with the verb.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect } from '../src/index';
-import { type ScriptedServer, scriptedServer } from './helpers/scripted-server';
+import { baseOptions, expectQuit, greetAndEhlo, useScriptedServer } from './helpers/session';
 
 const te = new TextEncoder();
-let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const serve = useScriptedServer();
 
 describe('single verbs', () => {
   it('MAIL with SIZE, RCPT refusal, RSET, DATA, BDAT, NOOP, EHLO again, QUIT', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250-CHUNKING\r\n250 SIZE 1000\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['CHUNKING', 'SIZE 1000']);
       await peer.expect('MAIL FROM:<a@example.com> SIZE=42\r\n');
       await peer.send('250 ok\r\n');
       await peer.expect('RCPT TO:<x@example.org>\r\n');
@@ -45,14 +39,10 @@ describe('single verbs', () => {
       await peer.send('250 ok\r\n');
       await peer.expect('EHLO other.test\r\n');
       await peer.send('250 mx.test\r\n');
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
     const client = await connect({
-      host: '127.0.0.1',
-      port: server.port,
-      security: 'none',
-      name: 'client.test',
+      ...baseOptions(server.port),
     });
     expect((await client.mail('a@example.com', { size: 42 })).code).toBe(250);
     await expect(client.rcpt('x@example.org')).rejects.toMatchObject({
