@@ -2,43 +2,34 @@
  * STARTTLS (RFC 3207): security modes, certificate verification, and the 2021 response
  * injection — bytes sent after the 220 in plaintext must never be taken as post-TLS replies.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type ClientEvent, connect } from '../src/index';
 import { makeTestCertificate, type TestCertificate } from './helpers/certs';
-import { type ScriptedServer, scriptedServer } from './helpers/scripted-server';
+import { baseOptions, expectQuit, greetAndEhlo, useScriptedServer } from './helpers/session';
 
 let cert: TestCertificate;
 beforeAll(() => {
   cert = makeTestCertificate();
 });
 
-let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const serve = useScriptedServer();
 
 describe('RFC 3207 STARTTLS', () => {
   it('§4.2 response injection: "220 ready\\r\\n250-INJECTED..." in one packet cannot add capabilities', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 STARTTLS\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['STARTTLS']);
       await peer.expect('STARTTLS\r\n');
       // The attack: plaintext lines right behind the 220, hoping to answer the post-TLS EHLO.
       await peer.send('220 ready\r\n250-INJECTED\r\n250-AUTH PLAIN\r\n250 SMTPUTF8\r\n');
       await peer.startTls(cert);
       await peer.expect('EHLO client.test\r\n');
       await peer.send('250-mx.test secured\r\n250 PIPELINING\r\n');
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
     const events: ClientEvent[] = [];
     const client = await connect({
-      host: '127.0.0.1',
-      port: server.port,
+      ...baseOptions(server.port),
       security: 'starttls',
-      name: 'client.test',
       tls: { ca: cert.cert },
       onEvent: (e) => events.push(e),
     });
@@ -55,37 +46,29 @@ describe('RFC 3207 STARTTLS', () => {
   });
 
   it("security 'starttls' fails when STARTTLS is not offered, and never sends a transaction in plaintext", async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 PIPELINING\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['PIPELINING']);
       const rest = await peer.closed();
       expect(rest.toString()).toBe('');
     });
     const error = await connect({
-      host: '127.0.0.1',
-      port: server.port,
+      ...baseOptions(server.port),
       security: 'starttls',
-      name: 'client.test',
     }).catch((e) => e);
     await server.done();
     expect(error).toMatchObject({ name: 'SmtpClientError', code: 'ERR_SMTP_TLS', phase: 'tls' });
   });
 
   it('certificate verification is on for starttls: an untrusted self-signed cert fails the handshake', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 STARTTLS\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['STARTTLS']);
       await peer.expect('STARTTLS\r\n');
       await peer.send('220 ready\r\n');
       await peer.startTls(cert).catch(() => undefined);
     });
     const error = await connect({
-      host: '127.0.0.1',
-      port: server.port,
+      ...baseOptions(server.port),
       security: 'starttls',
-      name: 'client.test',
     }).catch((e) => e);
     await server.done();
     expect(error).toMatchObject({ name: 'SmtpClientError', code: 'ERR_SMTP_TLS', phase: 'tls' });
@@ -93,17 +76,14 @@ describe('RFC 3207 STARTTLS', () => {
   });
 
   it("opportunistic: STARTTLS when offered, unverified by default; 'none' never upgrades", async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 STARTTLS\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['STARTTLS']);
       await peer.expect('STARTTLS\r\n');
       await peer.send('220 ready\r\n');
       await peer.startTls(cert);
       await peer.expect('EHLO client.test\r\n');
       await peer.send('250 mx.test\r\n');
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+      await expectQuit(peer);
     });
     const client = await connect({ host: '127.0.0.1', port: server.port, name: 'client.test' });
     expect(client.tls).toMatchObject({ authorized: false, via: 'starttls' });
@@ -112,18 +92,13 @@ describe('RFC 3207 STARTTLS', () => {
   });
 
   it('AUTH is refused over plaintext unless allowInsecureAuth', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 AUTH PLAIN LOGIN\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['AUTH PLAIN LOGIN']);
       const rest = await peer.closed();
       expect(rest.toString()).not.toContain('AUTH');
     });
     const error = await connect({
-      host: '127.0.0.1',
-      port: server.port,
-      security: 'none',
-      name: 'client.test',
+      ...baseOptions(server.port),
       auth: { user: 'u', pass: 'hunter2' },
     }).catch((e) => e);
     await server.done();
