@@ -2,25 +2,18 @@
  * CHUNKING/BDAT (RFC 3030): no dot-stuffing, exact sizes, LAST, BINARYMIME, and the
  * envelope parameters (SIZE, BODY, SMTPUTF8, DSN, REQUIRETLS) a send derives.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect } from '../src/index';
-import { type ScriptedServer, scriptedServer } from './helpers/scripted-server';
+import { baseOptions, expectQuit, greetAndEhlo, useScriptedServer } from './helpers/session';
 
 const te = new TextEncoder();
-let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-const base = (port: number) => ({ host: '127.0.0.1', port, security: 'none' as const, name: 'client.test' });
+const serve = useScriptedServer();
 
 describe('RFC 3030 CHUNKING', () => {
   it('§2 BDAT n LAST carries the body as is: no dot-stuffing, no terminator', async () => {
     const body = te.encode('Subject: x\r\n\r\n.starts with a dot\r\n.\r\n');
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['PIPELINING', 'CHUNKING']);
       await peer.expect('MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\n');
       await peer.send('250 ok\r\n250 ok\r\n');
       await peer.expect(`BDAT ${body.length} LAST\r\n`);
@@ -28,7 +21,7 @@ describe('RFC 3030 CHUNKING', () => {
       expect(Buffer.compare(got, Buffer.from(body))).toBe(0);
       await peer.send('250 2.0.0 ok\r\n');
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const result = await client.sendMail({ from: 'a@example.com', to: ['b@example.org'] }, body);
     await server.done();
     client.close();
@@ -39,10 +32,8 @@ describe('RFC 3030 CHUNKING', () => {
   it('§4.2 a large body goes as pipelined chunks, the last one marked LAST; BINARYMIME declared', async () => {
     const size = 200_000;
     const body = new Uint8Array(size).map((_, i) => i % 256);
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250-CHUNKING\r\n250-BINARYMIME\r\n250 8BITMIME\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['CHUNKING', 'BINARYMIME', '8BITMIME']);
       await peer.expect('MAIL FROM:<a@example.com> BODY=BINARYMIME\r\n');
       await peer.send('250 ok\r\n');
       await peer.expect('RCPT TO:<b@example.org>\r\n');
@@ -61,7 +52,7 @@ describe('RFC 3030 CHUNKING', () => {
       }
       expect(received).toBe(size);
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const result = await client.sendMail({ from: 'a@example.com', to: ['b@example.org'] }, body, {
       bodyType: 'BINARYMIME',
     });
@@ -72,7 +63,7 @@ describe('RFC 3030 CHUNKING', () => {
 
   it('RFC 6531/6152/3461/1870 parameters: SMTPUTF8, BODY=8BITMIME, DSN RET/ENVID/NOTIFY/ORCPT, SIZE', async () => {
     const body = te.encode('Subject: caf\u00e9\r\n\r\nna\u00efve\r\n');
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await peer.send('220 mx.test ESMTP\r\n');
       await peer.expect('EHLO client.test\r\n');
       await peer.send(
@@ -94,7 +85,7 @@ describe('RFC 3030 CHUNKING', () => {
       await peer.read(body.length + 3);
       await peer.send('250 ok\r\n');
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const result = await client.sendMail(
       {
         from: 'j\u00f6rg@example.com',
@@ -109,14 +100,11 @@ describe('RFC 3030 CHUNKING', () => {
   });
 
   it('clear errors before sending: no SMTPUTF8, no 8BITMIME, SIZE exceeded, REQUIRETLS without TLS', async () => {
-    server = await scriptedServer(async (peer) => {
-      await peer.send('220 mx.test ESMTP\r\n');
-      await peer.expect('EHLO client.test\r\n');
-      await peer.send('250-mx.test\r\n250 SIZE 10\r\n');
-      await peer.expect('QUIT\r\n');
-      await peer.send('221 bye\r\n');
+    const server = await serve(async (peer) => {
+      await greetAndEhlo(peer, ['SIZE 10']);
+      await expectQuit(peer);
     });
-    const client = await connect(base(server.port));
+    const client = await connect(baseOptions(server.port));
     const env = { from: 'a@example.com', to: ['b@example.org'] };
     await expect(
       client.sendMail({ ...env, from: 'j\u00f6rg@example.com' }, te.encode('x\r\n')),
