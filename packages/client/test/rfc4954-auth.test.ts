@@ -2,15 +2,12 @@
  * AUTH (RFC 4954) transcripts for every mechanism, over plaintext with allowInsecureAuth so
  * the bytes can be compared; SCRAM-SHA-256 replays RFC 7677 §3's exchange exactly.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ClientEvent, type ConnectOptions, connect } from '../src/index';
-import { type ScriptedServer, type ScriptPeer, scriptedServer } from './helpers/scripted-server';
+import type { ScriptPeer } from './helpers/scripted-server';
+import { useScriptedServer } from './helpers/session';
 
-let server: ScriptedServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const serve = useScriptedServer();
 
 const b64 = (s: string) => Buffer.from(s, 'latin1').toString('base64');
 
@@ -33,7 +30,7 @@ function options(port: number, extra: Partial<ConnectOptions>): ConnectOptions {
 
 describe('RFC 4954 AUTH', () => {
   it('PLAIN with an initial response (RFC 4616)', async () => {
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await hello(peer, 'LOGIN PLAIN');
       await peer.expect(`AUTH PLAIN ${b64('\0user\0pass')}\r\n`);
       await peer.send('235 2.7.0 ok\r\n');
@@ -44,7 +41,7 @@ describe('RFC 4954 AUTH', () => {
   });
 
   it('LOGIN prompts for username and password', async () => {
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await hello(peer, 'LOGIN');
       await peer.expect('AUTH LOGIN\r\n');
       await peer.send(`334 ${b64('Username:')}\r\n`);
@@ -59,7 +56,7 @@ describe('RFC 4954 AUTH', () => {
   });
 
   it('CRAM-MD5 (RFC 2195 §2 example challenge) is preferred over PLAIN', async () => {
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await hello(peer, 'PLAIN CRAM-MD5');
       await peer.expect('AUTH CRAM-MD5\r\n');
       await peer.send(`334 ${b64('<1896.697170952@postoffice.reston.mci.net>')}\r\n`);
@@ -73,7 +70,7 @@ describe('RFC 4954 AUTH', () => {
 
   it('SCRAM-SHA-256 is the strongest: RFC 7677 §3 exchange on the wire, server signature verified', async () => {
     const nonce = Buffer.from('rOprNGfwEbeRWgbNEkqO', 'base64');
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await hello(peer, 'PLAIN CRAM-MD5 SCRAM-SHA-256');
       await peer.expect(`AUTH SCRAM-SHA-256 ${b64('n,,n=user,r=rOprNGfwEbeRWgbNEkqO')}\r\n`);
       await peer.send(
@@ -95,7 +92,7 @@ describe('RFC 4954 AUTH', () => {
 
   it('XOAUTH2: an expired token (334 error, 535) makes the provider renew it once', async () => {
     const calls: boolean[] = [];
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await hello(peer, 'XOAUTH2 PLAIN');
       await peer.expect(`AUTH XOAUTH2 ${b64('user=u@example.com\x01auth=Bearer old\x01\x01')}\r\n`);
       await peer.send(`334 ${b64('{"status":"401","schemes":"bearer"}')}\r\n`);
@@ -122,7 +119,7 @@ describe('RFC 4954 AUTH', () => {
 
   it('a refusal is an SmtpReplyError with verb AUTH; no secret in the error or in events', async () => {
     const events: ClientEvent[] = [];
-    server = await scriptedServer(async (peer) => {
+    const server = await serve(async (peer) => {
       await hello(peer, 'PLAIN LOGIN');
       await peer.expect(`AUTH LOGIN\r\n`);
       await peer.send(`334 ${b64('Username:')}\r\n`);
