@@ -15,8 +15,8 @@ class RawClient {
   constructor(private socket: Socket) {
     this.attach(socket);
   }
-  static async open(port: number): Promise<RawClient> {
-    const socket = connectTcp(port, '127.0.0.1');
+  static async open(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    const socket = connectTcp(port, host);
     await once(socket, 'connect');
     return new RawClient(socket);
   }
@@ -256,5 +256,149 @@ describe('startSmtpPeer', () => {
     await expect(startSmtpPeer([])).rejects.toBeInstanceOf(TypeError);
     await expect(startSmtpPeer({ greetingDelay: -1 })).rejects.toBeInstanceOf(RangeError);
     await expect(startSmtpPeer({ replies: { rcpt: { code: 250 } } })).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
+describe('startSmtpPeer: per-message drops, advertised extensions, BDAT, several addresses', () => {
+  it('dropAfterData predicate: only the chosen message is dropped after its final dot', async () => {
+    const seen: string[] = [];
+    peer = await startSmtpPeer({
+      dropAfterData: (m) => {
+        seen.push(`${m.index}:${m.connection}:${m.sender}:${m.recipients.join(',')}`);
+        return new TextDecoder().decode(m.body).includes('Subject: drop');
+      },
+    });
+    const client = await RawClient.open(peer.port);
+    await client.reply();
+    expect(await transaction(client, ['bob@example.test'])).toEqual([250, 250, 250]);
+    expect((await client.command('DATA'))?.code).toBe(354);
+    client.write('Subject: keep\r\n\r\nbody\r\n.\r\n');
+    expect((await client.reply())?.code).toBe(250);
+    expect((await client.command('MAIL FROM:<alice@sender.test>'))?.code).toBe(250);
+    expect((await client.command('RCPT TO:<carol@example.test>'))?.code).toBe(250);
+    expect((await client.command('DATA'))?.code).toBe(354);
+    client.write('Subject: drop\r\n\r\nbody\r\n.\r\n');
+    expect(await client.reply()).toBeUndefined();
+    expect(seen).toEqual([
+      '0:0:alice@sender.test:bob@example.test',
+      '1:0:alice@sender.test:carol@example.test',
+    ]);
+    expect(peer.messages.map((m) => m.acknowledged)).toEqual([true, false]);
+  });
+
+  it('dropAfterData predicate on index: every second message across connections', async () => {
+    peer = await startSmtpPeer({ dropAfterData: (m) => m.index % 2 === 1 });
+    const outcomes: (number | undefined)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const client = await RawClient.open(peer.port);
+      await client.reply();
+      await transaction(client, ['bob@example.test']);
+      await client.command('DATA');
+      client.write(`Subject: ${i}\r\n\r\nbody\r\n.\r\n`);
+      outcomes.push((await client.reply())?.code);
+      client.destroy();
+    }
+    expect(outcomes).toEqual([250, undefined, 250, undefined]);
+    expect(peer.messages.map((m) => [m.connection, m.acknowledged])).toEqual([
+      [0, true],
+      [1, false],
+      [2, true],
+      [3, false],
+    ]);
+  });
+
+  it('RFC 8689 §4: REQUIRETLS is advertised after STARTTLS by default, and left out on request', async () => {
+    const certificates = await createTestCertificates();
+    const ehloAfterTls = async (port: number) => {
+      const client = await RawClient.open(port);
+      await client.reply();
+      expect((await client.command('EHLO client.test'))?.text).toContain('STARTTLS');
+      expect((await client.command('STARTTLS'))?.code).toBe(220);
+      const socket = (client as unknown as { socket: Socket }).socket;
+      socket.removeAllListeners('data');
+      socket.removeAllListeners('close');
+      const tls = connectTls({ socket, ca: certificates.ca.cert, servername: 'localhost' });
+      await once(tls, 'secureConnect');
+      const secure = new RawClient(tls);
+      const text = (await secure.command('EHLO client.test'))?.text ?? '';
+      secure.destroy();
+      return text;
+    };
+    peer = await startSmtpPeer({ tls: 'starttls' }, { certificates });
+    expect(await ehloAfterTls(peer.port)).toContain('REQUIRETLS');
+    await peer.close();
+    peer = await startSmtpPeer({ tls: 'starttls', extensions: { requireTls: false } }, { certificates });
+    const text = await ehloAfterTls(peer.port);
+    expect(text).not.toContain('REQUIRETLS');
+    expect(text).toContain('250');
+  });
+
+  it('RFC 5321 §2.2: extensions set to false are neither advertised nor accepted (BDAT → 502)', async () => {
+    peer = await startSmtpPeer({ extensions: { chunking: false, dsn: false, pipelining: false } });
+    const client = await RawClient.open(peer.port);
+    await client.reply();
+    const ehlo = (await client.command('EHLO client.test'))?.text ?? '';
+    for (const name of ['CHUNKING', 'BINARYMIME', 'DSN', 'PIPELINING']) expect(ehlo).not.toContain(name);
+    expect(ehlo).toContain('8BITMIME');
+    expect((await client.command('MAIL FROM:<a@sender.test>'))?.code).toBe(250);
+    expect((await client.command('RCPT TO:<b@example.test>'))?.code).toBe(250);
+    client.write('BDAT 4 LAST\r\nab\r\n');
+    expect((await client.reply())?.code).toBe(502);
+    client.destroy();
+  });
+
+  it('RFC 3030 §2: fail421At data-command answers the first BDAT with 421 and closes', async () => {
+    peer = await startSmtpPeer([{}, { fail421At: 'data-command' }]);
+    for (const expected of [250, 421]) {
+      const client = await RawClient.open(peer.port);
+      await client.reply();
+      const ehlo = await client.command('EHLO client.test');
+      expect(ehlo?.text).toContain('CHUNKING');
+      await client.command('MAIL FROM:<a@sender.test>');
+      await client.command('RCPT TO:<b@example.test>');
+      client.write('BDAT 16 LAST\r\nSubject: x\r\n\r\nhi');
+      const reply = await client.reply();
+      expect(reply?.code).toBe(expected);
+      if (expected === 421) {
+        expect(reply?.text).toMatch(/^421 4\.3\.2 /);
+        await client.closedPromise();
+        expect(client.closed).toBe(true);
+      } else client.destroy();
+    }
+    expect(peer.messages).toHaveLength(1);
+    expect(new TextDecoder().decode(peer.messages[0]?.body)).toBe('Subject: x\r\n\r\nhi');
+  });
+
+  it('several loopback addresses on one port, a behaviour per address (MX hosts told apart by address)', async () => {
+    const hosts = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
+    peer = await startSmtpPeer(
+      ({ localAddress }) => (localAddress === '127.0.0.2' ? { fail421At: 'connect' } : {}),
+      { hosts },
+    );
+    expect(peer.hosts).toEqual(hosts);
+    expect(peer.host).toBe('127.0.0.1');
+    const greetings: (number | undefined)[] = [];
+    for (const host of hosts) {
+      const client = await RawClient.open(peer.port, host);
+      greetings.push((await client.reply())?.code);
+      if (host === '127.0.0.3') {
+        await transaction(client, ['bob@example.test']);
+        await client.command('DATA');
+        client.write('Subject: x\r\n\r\nbody\r\n.\r\n');
+        expect((await client.reply())?.code).toBe(250);
+      }
+      client.destroy();
+    }
+    expect(greetings).toEqual([220, 421, 220]);
+    expect(peer.messages).toMatchObject([{ localAddress: '127.0.0.3', connection: 2 }]);
+    const connects = peer.events.filter((e) => e.type === 'connect').map((e) => e.localAddress);
+    expect(connects).toEqual(hosts);
+  });
+
+  it('checks hosts and behaviours chosen by a function', async () => {
+    await expect(startSmtpPeer({}, { hosts: [] })).rejects.toBeInstanceOf(TypeError);
+    peer = await startSmtpPeer(() => ({ greetingDelay: -1 }));
+    const client = await RawClient.open(peer.port);
+    expect(await client.reply()).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
-import { type BackendCall, type ServerAction, ServerSession } from '@smtpkit/server';
+import { type BackendCall, type ServerAction, type ServerExtensions, ServerSession } from '@smtpkit/server';
 import { type Path, type Reply, SmtpReplyError } from '@smtpkit/wire';
 import { createTestCertificates, type TestCertificates } from '../tls/certificates';
 
@@ -10,7 +10,9 @@ import { createTestCertificates, type TestCertificates } from '../tls/certificat
  * - `connect`: instead of the greeting;
  * - `ehlo`: in reply to the first command;
  * - `mail`, `rcpt`: in reply to MAIL / RCPT;
- * - `data-command`: in reply to DATA, instead of 354;
+ * - `data-command`: in reply to DATA, instead of 354, or to the first BDAT of a message (RFC 3030),
+ *   instead of its 250; the connection is then closed either way, since the client has already
+ *   sent (or pipelined) body octets the peer would otherwise read as commands;
  * - `data`: after the final dot, instead of 250.
  */
 export type SmtpPeerStage = 'connect' | 'ehlo' | 'mail' | 'rcpt' | 'data-command' | 'data';
@@ -34,14 +36,70 @@ export interface SmtpPeerBehaviour {
   readonly greylist?: boolean;
   /** Recipients to refuse with `550 5.1.1` (addresses compared case-insensitively). */
   readonly rejectRecipients?: readonly string[] | ((address: string) => boolean);
-  /** Read the whole message, then drop the connection without replying to the final dot. */
-  readonly dropAfterData?: boolean;
+  /**
+   * Read the whole message, then drop the connection without replying to the final dot (or the
+   * last BDAT chunk). `true` drops every message; a predicate picks which, e.g. every third
+   * message the peer reads: `(m) => m.index % 3 === 2`. The message is recorded with
+   * `acknowledged: false` either way.
+   */
+  readonly dropAfterData?: boolean | ((message: SmtpPeerMessageInfo) => boolean);
+  /**
+   * Which ESMTP extensions EHLO advertises (and the peer accepts), RFC 5321 §2.2. All are on by
+   * default; set one to `false` to leave it out, e.g. `{ requireTls: false }` for a server that
+   * offers STARTTLS but not RFC 8689 REQUIRETLS, or `{ chunking: false }` for one without BDAT.
+   */
+  readonly extensions?: SmtpPeerExtensions;
   /**
    * `'starttls'`: offer STARTTLS with the peer's test certificates. `'broken'`: offer it, answer
    * `220`, then send bytes that are no TLS handshake and close (a handshake failure).
    * Default: no STARTTLS.
    */
   readonly tls?: 'starttls' | 'broken';
+}
+
+/** What a `dropAfterData` predicate sees of a message read to the end of data. */
+export interface SmtpPeerMessageInfo {
+  /** 0-based count of messages the peer read to the end of data before this one, on any connection. */
+  readonly index: number;
+  /** Which connection (0-based, in accept order) carries it. */
+  readonly connection: number;
+  /** The reverse-path: `''` for the null path `<>`. */
+  readonly sender: string;
+  /** The accepted recipients, as given. */
+  readonly recipients: readonly string[];
+  /** The message as received, unstuffed, CRLF line endings. */
+  readonly body: Uint8Array;
+}
+
+/**
+ * ESMTP extensions the peer can leave out of its EHLO reply (each defaults to `true`). A left-out
+ * extension is also refused when used (e.g. `BDAT` draws `502`, `REQUIRETLS` on MAIL `555`).
+ */
+export interface SmtpPeerExtensions {
+  /** RFC 2920 PIPELINING. */
+  readonly pipelining?: boolean;
+  /** RFC 1870 SIZE. */
+  readonly size?: boolean;
+  /** RFC 6152 8BITMIME. */
+  readonly eightBitMime?: boolean;
+  /** RFC 6531 SMTPUTF8. */
+  readonly smtpUtf8?: boolean;
+  /** RFC 2034 ENHANCEDSTATUSCODES. */
+  readonly enhancedStatusCodes?: boolean;
+  /** RFC 3030 CHUNKING (BDAT) and BINARYMIME. */
+  readonly chunking?: boolean;
+  /** RFC 3461 DSN. */
+  readonly dsn?: boolean;
+  /** RFC 8689 REQUIRETLS (advertised only after STARTTLS, as the RFC requires). */
+  readonly requireTls?: boolean;
+}
+
+/** What a script function learns about a new connection, to choose its behaviour. */
+export interface SmtpPeerConnection {
+  /** 0-based, in accept order, across all of the peer's addresses. */
+  readonly index: number;
+  /** The address the client connected to (one of `SmtpPeer.hosts`). */
+  readonly localAddress: string;
 }
 
 /** A scripted refusal (a 4yz or 5yz reply). */
@@ -56,9 +114,16 @@ export interface SmtpPeerReply {
 
 /** Options for {@link startSmtpPeer}. */
 export interface SmtpPeerOptions {
-  /** Address to listen on. Default `127.0.0.1`. */
+  /** Address to listen on. Default `127.0.0.1`. Ignored when `hosts` is given. */
   readonly host?: string;
-  /** Port. Default 0: any free port. */
+  /**
+   * Listen on all of these addresses on one port, e.g. `['127.0.0.11', '127.0.0.12']` for
+   * several MX hosts told apart by address (a delivery worker connects to one fixed port). With
+   * port 0 the peer looks for a port free on every address. A script function can give each
+   * address its own behaviour (see {@link SmtpPeerConnection}).
+   */
+  readonly hosts?: readonly string[];
+  /** Port. Default 0: any free port (the same on every address of `hosts`). */
   readonly port?: number;
   /** Name in the greeting and replies. Default `peer.smtpkit.test`. */
   readonly hostname?: string;
@@ -70,6 +135,8 @@ export interface SmtpPeerOptions {
 export interface RecordedMessage {
   /** Which connection (0-based, in accept order) carried it. */
   readonly connection: number;
+  /** The address the client connected to (one of `SmtpPeer.hosts`). */
+  readonly localAddress: string;
   /** The reverse-path: `''` for the null path `<>`. */
   readonly sender: string;
   /** The accepted recipients, as given. */
@@ -87,6 +154,8 @@ export interface RecordedMessage {
 /** One event of the peer's log, for asserting what a client did. */
 export interface SmtpPeerEvent {
   readonly connection: number;
+  /** The address the client connected to (one of `SmtpPeer.hosts`). */
+  readonly localAddress: string;
   /** `connect`, `reply`, `starttls`, `disconnect`. */
   readonly type: 'connect' | 'reply' | 'starttls' | 'disconnect';
   /** For `reply`: the code sent. */
@@ -95,7 +164,10 @@ export interface SmtpPeerEvent {
 
 /** A running scripted SMTP server. */
 export interface SmtpPeer {
+  /** The first (or only) address listened on. */
   readonly host: string;
+  /** Every address listened on, all on `port`. */
+  readonly hosts: readonly string[];
   readonly port: number;
   /** Trust `certificates.ca.cert` in the client under test. */
   readonly certificates: TestCertificates | undefined;
@@ -128,6 +200,12 @@ function stageReply(behaviour: SmtpPeerBehaviour, stage: SmtpPeerStage, hostname
     ...(scripted.enhanced ? { enhanced: scripted.enhanced } : {}),
     lines: [scripted.text ?? 'Scripted refusal'],
   };
+}
+
+function serverExtensions(extensions: SmtpPeerExtensions = {}): ServerExtensions {
+  const { chunking, ...rest } = extensions;
+  // BINARYMIME needs CHUNKING (RFC 3030 §3): both go together.
+  return chunking === undefined ? rest : { ...rest, chunking, binaryMime: chunking };
 }
 
 function formatScripted(reply: Reply): Uint8Array {
@@ -165,7 +243,13 @@ interface PeerState {
  * Drives one connection: @smtpkit/server's sans-I/O `ServerSession` speaks the protocol, and
  * this thin layer performs its actions, with the behaviour's faults injected between them.
  */
-function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour, state: PeerState): void {
+function runConnection(
+  raw: Socket,
+  index: number,
+  localAddress: string,
+  behaviour: SmtpPeerBehaviour,
+  state: PeerState,
+): void {
   const { hostname } = state;
   let socket: Socket = raw;
   let secure = false;
@@ -179,6 +263,7 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
     hostname,
     nonce: () => randomBytes(18).toString('base64url'),
     tlsAvailable: tlsWanted && state.secureContext !== undefined,
+    extensions: serverExtensions(behaviour.extensions),
     limits: { commandTimeout: 60_000, dataTimeout: 60_000 },
   });
   const isRejected = (rcpt: string): boolean => {
@@ -188,20 +273,32 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
     return rule.some((r) => r.toLowerCase() === rcpt.toLowerCase());
   };
 
+  const shouldDrop = (): boolean => {
+    const rule = behaviour.dropAfterData;
+    if (typeof rule !== 'function') return rule === true;
+    return rule({
+      index: state.messages.length,
+      connection: index,
+      sender: sender ?? '',
+      recipients: [...recipients],
+      body: concat(body ?? []),
+    });
+  };
+
   state.sockets.add(raw);
-  state.events.push({ connection: index, type: 'connect' });
+  state.events.push({ connection: index, localAddress, type: 'connect' });
   const finish = () => {
     if (closed) return;
     closed = true;
     session.closed();
-    state.events.push({ connection: index, type: 'disconnect' });
+    state.events.push({ connection: index, localAddress, type: 'disconnect' });
     state.sockets.delete(raw);
   };
   raw.on('close', finish);
   raw.on('error', () => raw.destroy());
 
   const write = (bytes: Uint8Array, code: number) => {
-    state.events.push({ connection: index, type: 'reply', code });
+    state.events.push({ connection: index, localAddress, type: 'reply', code });
     if (!socket.destroyed) socket.write(bytes);
     // RFC 5321 §3.8: after 421 the server closes the channel.
     if (code === 421) socket.end();
@@ -210,6 +307,7 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
   const record = (acknowledged: boolean) => {
     state.messages.push({
       connection: index,
+      localAddress,
       sender: sender ?? '',
       recipients,
       body: concat(body ?? []),
@@ -261,7 +359,7 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
           body = undefined;
           return undefined;
         }
-        if (behaviour.dropAfterData) {
+        if (shouldDrop()) {
           record(false);
           return 'drop';
         }
@@ -327,14 +425,23 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
         else session.resolveCall();
         return true;
       }
-      case 'data-open':
+      case 'data-open': {
+        // DATA meets the `data-command` stage at its 354 (above); the first BDAT of a message
+        // has no 354, so it meets it here, before its chunk is read (RFC 3030 §2).
+        const refusal = stageReply(behaviour, 'data-command', hostname);
+        if (refusal) {
+          write(formatScripted(refusal), refusal.code);
+          socket.end();
+          return false;
+        }
         body = [];
         return true;
+      }
       case 'body':
         body?.push(action.chunk);
         return true;
       case 'starttls':
-        state.events.push({ connection: index, type: 'starttls' });
+        state.events.push({ connection: index, localAddress, type: 'starttls' });
         startTls();
         return false;
       case 'close':
@@ -394,7 +501,10 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
 /**
  * Starts a scripted SMTP server on loopback for client and delivery tests. Pass one behaviour
  * for every connection, or a script: connection *n* follows `script[n]`, and the last entry
- * repeats. It speaks SMTP through @smtpkit/server's `ServerSession` (so pipelining, DATA
+ * repeats; or a function that picks each connection's behaviour from its index and the local
+ * address it came in on (with `options.hosts`, one port on several addresses, each address can
+ * play a different MX host). A function's behaviours are checked when used: an invalid one
+ * closes that connection at once. It speaks SMTP through @smtpkit/server's `ServerSession` (so pipelining, DATA
  * unstuffing and STARTTLS ordering are the real server's), and injects faults a correct server
  * never commits: 421 at any stage, a dropped connection after the final dot, a slow greeting,
  * a failing TLS handshake; plus greylisting, refused recipients, and recording every message.
@@ -404,30 +514,33 @@ function runConnection(raw: Socket, index: number, behaviour: SmtpPeerBehaviour,
  * await peer.waitForMessages(1);
  * expect(peer.messages[0].recipients).toEqual(['bob@example.test']);
  * await peer.close();
+ * @example
+ * // Two MX hosts on one port: 127.0.0.11 is busy, 127.0.0.12 accepts.
+ * const mxs = await startSmtpPeer(
+ *   ({ localAddress }) => (localAddress === '127.0.0.11' ? { fail421At: 'connect' } : {}),
+ *   { hosts: ['127.0.0.11', '127.0.0.12'] },
+ * );
  */
 export async function startSmtpPeer(
-  script: SmtpPeerBehaviour | readonly SmtpPeerBehaviour[],
+  script:
+    | SmtpPeerBehaviour
+    | readonly SmtpPeerBehaviour[]
+    | ((connection: SmtpPeerConnection) => SmtpPeerBehaviour),
   options: SmtpPeerOptions = {},
 ): Promise<SmtpPeer> {
-  const steps: readonly SmtpPeerBehaviour[] = Array.isArray(script) ? script : [script as SmtpPeerBehaviour];
-  if (steps.length === 0) throw new TypeError('startSmtpPeer: the script needs at least one behaviour');
-  for (const step of steps) {
-    for (const reply of Object.values(step.replies ?? {})) {
-      const code = reply?.code ?? 0;
-      if (!Number.isInteger(code) || code < 400 || code > 599) {
-        throw new RangeError('scripted replies must have a 4yz or 5yz code');
-      }
-    }
-    if (
-      step.greetingDelay !== undefined &&
-      (!Number.isFinite(step.greetingDelay) || step.greetingDelay < 0)
-    ) {
-      throw new RangeError('greetingDelay must be a non-negative number of milliseconds');
-    }
+  const choose = typeof script === 'function' ? script : undefined;
+  const steps: readonly SmtpPeerBehaviour[] =
+    typeof script === 'function' ? [] : Array.isArray(script) ? script : [script as SmtpPeerBehaviour];
+  if (!choose && steps.length === 0) {
+    throw new TypeError('startSmtpPeer: the script needs at least one behaviour');
   }
-  const wantsTls = steps.some((s) => s.tls !== undefined);
+  for (const step of steps) checkBehaviour(step);
+  const hosts = options.hosts ?? [options.host ?? '127.0.0.1'];
+  if (hosts.length === 0) throw new TypeError('startSmtpPeer: hosts needs at least one address');
+  // A function may ask for STARTTLS on any connection: have certificates ready.
+  const wantsTls = choose !== undefined || steps.some((s) => s.tls !== undefined);
   const certificates = options.certificates ?? (wantsTls ? await createTestCertificates() : undefined);
-  const host = options.host ?? '127.0.0.1';
+  const host = hosts[0] ?? '127.0.0.1';
   const waiters = new Set<() => void>();
   const state: PeerState = {
     hostname: options.hostname ?? 'peer.smtpkit.test',
@@ -441,22 +554,27 @@ export async function startSmtpPeer(
     },
   };
   let count = 0;
-  const server: Server = createServer((socket) => {
+  const onConnection = (socket: Socket) => {
     const index = count++;
-    runConnection(socket, index, steps[Math.min(index, steps.length - 1)] ?? {}, state);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = server.address();
+    const localAddress = normaliseAddress(socket.localAddress ?? host);
+    let behaviour: SmtpPeerBehaviour;
+    try {
+      behaviour = choose
+        ? checkBehaviour(choose({ index, localAddress }))
+        : (steps[Math.min(index, steps.length - 1)] ?? {});
+    } catch {
+      socket.destroy();
+      return;
+    }
+    runConnection(socket, index, localAddress, behaviour, state);
+  };
+  const servers = await listenAll(hosts, options.port ?? 0, onConnection);
+  const bound = servers[0]?.address();
   const port = typeof bound === 'object' && bound ? bound.port : 0;
 
   return {
     host,
+    hosts: [...hosts],
     port,
     certificates,
     messages: state.messages,
@@ -485,10 +603,73 @@ export async function startSmtpPeer(
         check();
       });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of state.sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      for (const socket of state.sockets) socket.destroy();
+      await Promise.all(servers.map(closeServer));
+    },
   };
+}
+
+/** Checks a behaviour (caller bugs are RangeErrors) and returns it. */
+function checkBehaviour(step: SmtpPeerBehaviour): SmtpPeerBehaviour {
+  for (const reply of Object.values(step.replies ?? {})) {
+    const code = reply?.code ?? 0;
+    if (!Number.isInteger(code) || code < 400 || code > 599) {
+      throw new RangeError('scripted replies must have a 4yz or 5yz code');
+    }
+  }
+  if (step.greetingDelay !== undefined && (!Number.isFinite(step.greetingDelay) || step.greetingDelay < 0)) {
+    throw new RangeError('greetingDelay must be a non-negative number of milliseconds');
+  }
+  return step;
+}
+
+/** `::ffff:127.0.0.1` (an IPv4 client on a dual-stack socket) as `127.0.0.1`. */
+function normaliseAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Listens on every host on one port. With port 0 the first host picks a free port, which may
+ * be taken on another address: then everything is closed and another port tried.
+ */
+async function listenAll(
+  hosts: readonly string[],
+  port: number,
+  onConnection: (socket: Socket) => void,
+): Promise<Server[]> {
+  const tries = port === 0 ? 20 : 1;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < tries; attempt++) {
+    const servers: Server[] = [];
+    try {
+      let chosen = port;
+      for (const host of hosts) {
+        const server = createServer(onConnection);
+        servers.push(server);
+        await listen(server, chosen, host);
+        const bound = server.address();
+        if (chosen === 0 && typeof bound === 'object' && bound) chosen = bound.port;
+      }
+      return servers;
+    } catch (error) {
+      lastError = error;
+      await Promise.all(servers.filter((s) => s.listening).map(closeServer));
+    }
+  }
+  throw lastError;
 }
