@@ -395,6 +395,29 @@ describe('startSmtpPeer: per-message drops, advertised extensions, BDAT, several
     expect(connects).toEqual(hosts);
   });
 
+  it('rejectRecipients function: a reply of its own per address; a bad code closes the connection', async () => {
+    peer = await startSmtpPeer({
+      rejectRecipients: (a) =>
+        a.startsWith('nobody')
+          ? { code: 550, enhanced: '5.1.1', text: 'No such user here' }
+          : a.startsWith('full')
+            ? { code: 452, text: 'Mailbox full' }
+            : a.startsWith('bad')
+              ? { code: 250 }
+              : a.startsWith('unknown'),
+    });
+    const client = await RawClient.open(peer.port);
+    await client.reply();
+    await transaction(client, []);
+    expect((await client.command('RCPT TO:<nobody@example.test>'))?.text).toBe(
+      '550 5.1.1 No such user here\r\n',
+    );
+    expect((await client.command('RCPT TO:<full@example.test>'))?.text).toMatch(/^452 .*Mailbox full\r\n$/);
+    expect((await client.command('RCPT TO:<unknown@example.test>'))?.text).toMatch(/^550 5\.1\.1 <unknown@/);
+    expect((await client.command('RCPT TO:<bob@example.test>'))?.code).toBe(250);
+    expect(await client.command('RCPT TO:<bad@example.test>')).toBeUndefined();
+  });
+
   it('checks hosts and behaviours chosen by a function', async () => {
     await expect(startSmtpPeer({}, { hosts: [] })).rejects.toBeInstanceOf(TypeError);
     peer = await startSmtpPeer(() => ({ greetingDelay: -1 }));

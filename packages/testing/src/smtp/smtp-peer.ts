@@ -34,8 +34,13 @@ export interface SmtpPeerBehaviour {
    * attempts, on this connection or another, are accepted.
    */
   readonly greylist?: boolean;
-  /** Recipients to refuse with `550 5.1.1` (addresses compared case-insensitively). */
-  readonly rejectRecipients?: readonly string[] | ((address: string) => boolean);
+  /**
+   * Recipients to refuse with `550 5.1.1` (addresses compared case-insensitively). A function
+   * decides per address: `true` for that `550 5.1.1`, or a reply of its own, e.g.
+   * `(a) => (a.startsWith('nobody') ? { code: 550, enhanced: '5.1.1', text: 'No such user here' } : false)`.
+   * A function's reply needs a 4yz or 5yz code; any other closes the connection.
+   */
+  readonly rejectRecipients?: readonly string[] | ((address: string) => boolean | SmtpPeerReply);
   /**
    * Read the whole message, then drop the connection without replying to the final dot (or the
    * last BDAT chunk). `true` drops every message; a predicate picks which, e.g. every third
@@ -194,7 +199,10 @@ function reply421(hostname: string): Reply {
 function stageReply(behaviour: SmtpPeerBehaviour, stage: SmtpPeerStage, hostname: string): Reply | undefined {
   if (behaviour.fail421At === stage) return reply421(hostname);
   const scripted = behaviour.replies?.[stage];
-  if (!scripted) return undefined;
+  return scripted ? scriptedReply(scripted) : undefined;
+}
+
+function scriptedReply(scripted: SmtpPeerReply): Reply {
   return {
     code: scripted.code,
     ...(scripted.enhanced ? { enhanced: scripted.enhanced } : {}),
@@ -266,11 +274,18 @@ function runConnection(
     extensions: serverExtensions(behaviour.extensions),
     limits: { commandTimeout: 60_000, dataTimeout: 60_000 },
   });
-  const isRejected = (rcpt: string): boolean => {
+  /** The refusal for a recipient: a reply, `undefined` to go on, or `'invalid'` (a bad scripted code). */
+  const recipientRefusal = (rcpt: string): Reply | undefined | 'invalid' => {
     const rule = behaviour.rejectRecipients;
-    if (!rule) return false;
-    if (typeof rule === 'function') return rule(rcpt);
-    return rule.some((r) => r.toLowerCase() === rcpt.toLowerCase());
+    if (!rule) return undefined;
+    const verdict =
+      typeof rule === 'function' ? rule(rcpt) : rule.some((r) => r.toLowerCase() === rcpt.toLowerCase());
+    if (verdict === false) return undefined;
+    if (verdict === true) {
+      return { code: 550, enhanced: '5.1.1', lines: [`<${rcpt}>: Recipient address rejected: User unknown`] };
+    }
+    if (!Number.isInteger(verdict.code) || verdict.code < 400 || verdict.code > 599) return 'invalid';
+    return scriptedReply(verdict);
   };
 
   const shouldDrop = (): boolean => {
@@ -335,13 +350,9 @@ function runConnection(
         const refusal = stageReply(behaviour, 'rcpt', hostname);
         if (refusal) return new SmtpReplyError(refusal);
         const rcpt = address(call.forwardPath);
-        if (isRejected(rcpt)) {
-          return new SmtpReplyError({
-            code: 550,
-            enhanced: '5.1.1',
-            lines: [`<${rcpt}>: Recipient address rejected: User unknown`],
-          });
-        }
+        const refused = recipientRefusal(rcpt);
+        if (refused === 'invalid') return 'drop';
+        if (refused) return new SmtpReplyError(refused);
         const key = `${(sender ?? '').toLowerCase()} ${rcpt.toLowerCase()}`;
         if (behaviour.greylist && !state.greylisted.has(key)) {
           state.greylisted.add(key);
