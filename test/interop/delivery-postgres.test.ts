@@ -7,9 +7,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createPostgresQueue } from '@smtpkit/queue-postgres';
-import { type DnsServer, startDnsServer } from '@smtpkit/testing';
+import { type DnsServer, type SmtpPeer, startDnsServer, startSmtpPeer } from '@smtpkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Peer, startPeer } from '../../packages/delivery/test/support/peer';
 import { postgresAvailability } from '../support/services';
 
 const pg = await postgresAvailability();
@@ -21,19 +20,19 @@ const WORKERS = 3;
 describe.skipIf(!pg.available)(`delivery with 3 workers on one PostgreSQL queue (${pg.reason})`, () => {
   const schema = `smtpkit_delivery_${process.pid}_${Date.now()}`;
   let dns: DnsServer;
-  let peer: Peer;
+  let peer: SmtpPeer;
   const cut = new Set<string>();
 
   beforeAll(async () => {
-    peer = await startPeer('127.0.0.1', 0, {
-      dataEnd: (message) => {
-        const id = /Message-ID: <pg-(\d+)@/.exec(message)?.[1];
+    peer = await startSmtpPeer({
+      dropAfterData: (message) => {
+        const id = /Message-ID: <pg-(\d+)@/.exec(new TextDecoder().decode(message.body))?.[1];
         // Every 100th message: read it all, then drop the connection instead of answering.
         if (id !== undefined && Number(id) % 100 === 0 && !cut.has(id)) {
           cut.add(id);
-          return 'drop';
+          return true;
         }
-        return '250 2.0.0 ok';
+        return false;
       },
     });
     dns = await startDnsServer({
@@ -112,7 +111,7 @@ describe.skipIf(!pg.available)(`delivery with 3 workers on one PostgreSQL queue 
 
     const counts = new Map<string, number>();
     for (const m of peer.messages) {
-      const id = /Message-ID: <pg-(\d+)@/.exec(m.data)?.[1];
+      const id = /Message-ID: <pg-(\d+)@/.exec(new TextDecoder().decode(m.body))?.[1];
       if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
     }
     const duplicates = [...counts].filter(([, n]) => n > 1);

@@ -4,7 +4,7 @@
  */
 import { createNodeResolver, type Zone } from '@smtpkit/dns';
 import { createMemoryQueue } from '@smtpkit/queue';
-import { type DnsServer, startDnsServer } from '@smtpkit/testing';
+import { type DnsServer, type SmtpPeerBehaviour, startDnsServer, startSmtpPeer } from '@smtpkit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createDeliveryWorker,
@@ -13,7 +13,44 @@ import {
   parseDsn,
   sendDirect,
 } from '../src/index';
-import { type Peer, type PeerScript, startPeers } from './support/peer';
+
+/** What one MX host (one address of the shared `startSmtpPeer`) received. */
+interface Peer {
+  readonly port: number;
+  /** Messages read to the end of data, with their envelope and text. */
+  readonly messages: readonly { from: string; to: readonly string[]; data: string; tls: boolean }[];
+  /** Connections made to this address. */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+/** One scripted peer on every address, one port (MX hosts differ by address), a behaviour per address. */
+async function startPeers(hosts: readonly string[], scripts: readonly SmtpPeerBehaviour[]): Promise<Peer[]> {
+  const peer = await startSmtpPeer(({ localAddress }) => scripts[hosts.indexOf(localAddress)] ?? {}, {
+    hosts,
+  });
+  const closing = { done: undefined as Promise<void> | undefined };
+  return hosts.map((host) => ({
+    port: peer.port,
+    get messages() {
+      return peer.messages
+        .filter((m) => m.localAddress === host)
+        .map((m) => ({
+          from: m.sender,
+          to: m.recipients,
+          data: new TextDecoder().decode(m.body),
+          tls: m.tls,
+        }));
+    },
+    get connections() {
+      return peer.events.filter((e) => e.type === 'connect' && e.localAddress === host).length;
+    },
+    close() {
+      closing.done ??= peer.close();
+      return closing.done;
+    },
+  }));
+}
 
 const MIN = 60_000;
 let dns: DnsServer;
@@ -52,8 +89,8 @@ const body = (subject: string) =>
 /** Peers for mx1, mx2 and the sender's MX (which receives the DSNs). */
 async function world(
   z: Zone,
-  mx1: PeerScript | 'refuse',
-  mx2: PeerScript = {},
+  mx1: SmtpPeerBehaviour | 'refuse',
+  mx2: SmtpPeerBehaviour = {},
   options: Partial<DeliveryWorkerOptions> = {},
 ) {
   dns.setZone(z);
@@ -98,9 +135,8 @@ describe('delivery over loopback (real DNS, real client, scripted peers)', () =>
   });
 
   it('greylisting: 451 on the first attempt, accepted on the retry after 5 minutes', async () => {
-    let seen = 0;
     const w = await world(zone({ 'example.com': { mx: [{ priority: 10, exchange: 'mx1.example.com' }] } }), {
-      rcpt: () => (seen++ === 0 ? '451 4.7.1 Greylisted, come back later' : '250 2.1.5 ok'),
+      greylist: true,
     });
     const id = await w.queue.enqueue({
       envelope: { reversePath: 'alice@example.org', recipients: [{ address: 'bob@example.com' }] },
@@ -117,7 +153,8 @@ describe('delivery over loopback (real DNS, real client, scripted peers)', () =>
 
   it('partial rejection: one DSN for the refused recipient, parsed back; the others delivered', async () => {
     const w = await world(zone(), {
-      rcpt: (a) => (a.startsWith('nobody') ? '550 5.1.1 No such user here' : '250 2.1.5 ok'),
+      rejectRecipients: (a) =>
+        a.startsWith('nobody') && { code: 550, enhanced: '5.1.1', text: 'No such user here' },
     });
     await w.queue.enqueue({
       envelope: {
@@ -170,7 +207,7 @@ describe('delivery over loopback (real DNS, real client, scripted peers)', () =>
 
   it('a 421 storm: the destination is paused, queued mail waits instead of hammering it', async () => {
     const w = await world(zone({ 'example.com': { mx: [{ priority: 10, exchange: 'mx1.example.com' }] } }), {
-      greeting: () => '421 4.3.2 Too busy, try later',
+      replies: { connect: { code: 421, enhanced: '4.3.2', text: 'Too busy, try later' } },
     });
     for (let i = 0; i < 5; i++) {
       await w.queue.enqueue({
@@ -192,7 +229,9 @@ describe('delivery over loopback (real DNS, real client, scripted peers)', () =>
   });
 
   it('null reverse-path mail that fails is dropped, never bounced', async () => {
-    const w = await world(zone(), { rcpt: () => '550 5.1.1 No such user' });
+    const w = await world(zone(), {
+      replies: { rcpt: { code: 550, enhanced: '5.1.1', text: 'No such user' } },
+    });
     await w.queue.enqueue({
       envelope: { reversePath: '', recipients: [{ address: 'bob@example.com' }] },
       content: body('bounce of a bounce'),
@@ -206,7 +245,7 @@ describe('delivery over loopback (real DNS, real client, scripted peers)', () =>
     const w = await world(
       zone({ 'example.com': { mx: [{ priority: 10, exchange: 'mx1.example.com' }] } }),
       {
-        rcpt: () => '452 4.2.2 Mailbox full',
+        replies: { rcpt: { code: 452, enhanced: '4.2.2', text: 'Mailbox full' } },
       },
       {},
       { maxLifetime: 30 * MIN },
@@ -227,7 +266,7 @@ describe('delivery over loopback (real DNS, real client, scripted peers)', () =>
   it('a connection dropped after the final dot: deferred, flagged, delivered again (at-least-once)', async () => {
     let n = 0;
     const w = await world(zone({ 'example.com': { mx: [{ priority: 10, exchange: 'mx1.example.com' }] } }), {
-      dataEnd: () => (n++ === 0 ? 'drop' : '250 2.0.0 ok'),
+      dropAfterData: () => n++ === 0,
     });
     const id = await w.queue.enqueue({
       envelope: { reversePath: 'alice@example.org', recipients: [{ address: 'bob@example.com' }] },
@@ -313,8 +352,11 @@ describe('delivery over loopback (real DNS, real client, scripted peers)', () =>
     peers = await startPeers(
       ['127.0.0.11', '127.0.0.12'],
       [
-        { rcpt: (a) => (a.startsWith('nobody') ? '550 5.1.1 unknown' : '250 ok') },
-        { rcpt: () => '451 4.7.1 later' },
+        {
+          rejectRecipients: (a) =>
+            a.startsWith('nobody') && { code: 550, enhanced: '5.1.1', text: 'unknown' },
+        },
+        { replies: { rcpt: { code: 451, enhanced: '4.7.1', text: 'later' } } },
       ],
     );
     const t = Date.UTC(2026, 10, 29, 12);

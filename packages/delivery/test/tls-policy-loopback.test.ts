@@ -21,7 +21,6 @@ import {
   type DeliveryWorkerOptions,
   type TlsPolicy,
 } from '../src/index';
-import { startPeer } from './support/peer';
 
 const MIN = 60_000;
 let dns: DnsServer;
@@ -189,9 +188,11 @@ describe('TLS policy over loopback (startSmtpPeer, test certificates)', () => {
   });
 
   it('RFC 8689 REQUIRETLS: verified TLS but no REQUIRETLS offered → deferred 4.7.30, nothing sent', async () => {
-    const plain = await startPeer('127.0.0.1', 0, {
-      tls: { key: mxCerts.server.key, cert: mxCerts.server.cert },
-    });
+    // STARTTLS offered, RFC 8689 REQUIRETLS not.
+    const plain = await startSmtpPeer(
+      { tls: 'starttls', extensions: { requireTls: false } },
+      { hostname: 'mx1.example.com', certificates: mxCerts },
+    );
     try {
       const queue = createMemoryQueue();
       const worker = createDeliveryWorker({
