@@ -10,7 +10,7 @@
  */
 
 import { loadChunk, rewrite, SIMD_SCAN_CAPACITY, scanIrregular } from './body-scan-simd';
-import { CR, CRLF, CRLF_RUN, HTAB, LF, SP } from './bytes';
+import { CR, CRLF, CRLF_RUN, concatBytes, HTAB, LF, SP } from './bytes';
 
 /** The two body canonicalisation algorithms of RFC 6376 §3.4. */
 export type Canonicalization = 'simple' | 'relaxed';
@@ -349,13 +349,5 @@ export function canonicalizeBody(body: Uint8Array, canonicalization: Canonicaliz
   const canon = new BodyCanonicalizer(canonicalization, (bytes) => parts.push(bytes.slice()));
   canon.write(body);
   canon.end();
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
