@@ -12,24 +12,14 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net, { createServer, connect as netConnect } from 'node:net';
+import net, { connect as netConnect } from 'node:net';
 import { createPool } from '@smtpkit/client';
 import nodemailer from 'nodemailer';
+import { freePort } from '../test/interop/harness/ports';
 
 const SINK = '/usr/sbin/smtp-sink';
 const SOURCE = '/usr/sbin/smtp-source';
 const BASE = Number(process.env.BENCH_MESSAGES ?? 4000);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 async function waitPort(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {

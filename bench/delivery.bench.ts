@@ -22,22 +22,12 @@ import { createPostgresQueue } from '@smtpkit/queue-postgres';
 import { createSqliteQueue } from '@smtpkit/queue-sqlite';
 import { startDnsServer } from '@smtpkit/testing';
 import pg from 'pg';
+import { freePort } from '../test/interop/harness/ports';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2000);
 const SESSIONS = 20;
 const SINK = '/usr/sbin/smtp-sink';
 const SOURCE = '/usr/sbin/smtp-source';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 async function waitPort(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {

@@ -10,9 +10,10 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, createServer as createNetServer } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '../test/interop/harness/ports';
 
 const run = promisify(execFile);
 const SMTP_SOURCE = '/usr/sbin/smtp-source';
@@ -60,16 +61,6 @@ if (process.argv[2] === '--serve') {
   process.stdout.write('ready\n');
 } else {
   await main();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 async function waitForPort(port: number): Promise<void> {
