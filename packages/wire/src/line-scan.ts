@@ -22,52 +22,10 @@ export interface WordView {
  */
 export function skipText(bytes: Uint8Array, view: WordView, from: number): number {
   const len = bytes.length;
-  const words = view.words;
-  const wordStart = view.start;
-  const wordEnd = wordStart + words.length * 4;
   let p = from;
   for (;;) {
-    // Find the next octet < 0x0E at or after p.
-    let q = -1;
-    if (p < wordStart || p >= wordEnd) {
-      const stop = p < wordStart ? Math.min(wordStart, len) : len;
-      for (; p < stop; p++) {
-        if (bytes[p]! < 0x0e) {
-          q = p;
-          break;
-        }
-      }
-    } else {
-      // Finish the current word octet by octet, then whole words.
-      const rel = p - wordStart;
-      const wordEndOfP = p + ((4 - (rel & 3)) & 3);
-      for (; p < wordEndOfP; p++) {
-        if (bytes[p]! < 0x0e) {
-          q = p;
-          break;
-        }
-      }
-      if (q === -1) {
-        let w = (p - wordStart) >> 2;
-        const count = words.length;
-        for (; w < count; w++) {
-          const x = words[w]!;
-          if (((x - 0x0e0e0e0e) & ~x & 0x80808080) !== 0) break;
-        }
-        p = wordStart + w * 4;
-        const stop = w < count ? p + 4 : len;
-        for (; p < stop; p++) {
-          if (bytes[p]! < 0x0e) {
-            q = p;
-            break;
-          }
-        }
-      }
-    }
-    if (q === -1) {
-      if (p >= len) return len * 2;
-      continue;
-    }
+    const q = nextLowOctet(bytes, view, p);
+    if (q === len) return len * 2;
     const c = bytes[q]!;
     if (c !== CR && c !== LF) {
       p = q + 1; // TAB, NUL and friends are just text
@@ -99,56 +57,14 @@ export function skipUnstuff(
   ranges: number[],
 ): number {
   const len = bytes.length;
-  const words = view.words;
-  const wordStart = view.start;
-  const wordEnd = wordStart + words.length * 4;
   let p = from;
   let removed = 0;
   for (;;) {
-    // Find the next octet < 0x0E at or after p.
-    let q = -1;
-    if (p < wordStart || p >= wordEnd) {
-      const stop = p < wordStart ? Math.min(wordStart, len) : len;
-      for (; p < stop; p++) {
-        if (bytes[p]! < 0x0e) {
-          q = p;
-          break;
-        }
-      }
-    } else {
-      // Finish the current word octet by octet, then whole words.
-      const rel = p - wordStart;
-      const wordEndOfP = p + ((4 - (rel & 3)) & 3);
-      for (; p < wordEndOfP; p++) {
-        if (bytes[p]! < 0x0e) {
-          q = p;
-          break;
-        }
-      }
-      if (q === -1) {
-        let w = (p - wordStart) >> 2;
-        const count = words.length;
-        for (; w < count; w++) {
-          const x = words[w]!;
-          if (((x - 0x0e0e0e0e) & ~x & 0x80808080) !== 0) break;
-        }
-        p = wordStart + w * 4;
-        const stop = w < count ? p + 4 : len;
-        for (; p < stop; p++) {
-          if (bytes[p]! < 0x0e) {
-            q = p;
-            break;
-          }
-        }
-      }
-    }
-    if (q === -1) {
-      if (p >= len) {
-        unstuffState.seg = seg;
-        unstuffState.removed = removed;
-        return len * 2;
-      }
-      continue;
+    const q = nextLowOctet(bytes, view, p);
+    if (q === len) {
+      unstuffState.seg = seg;
+      unstuffState.removed = removed;
+      return len * 2;
     }
     const c = bytes[q]!;
     if (c !== CR && c !== LF) {
@@ -181,6 +97,58 @@ export function skipUnstuff(
   unstuffState.seg = seg;
   unstuffState.removed = removed;
   return p * 2 + 1;
+}
+
+/**
+ * The index of the next octet < 0x0E (CR, LF and a few rare controls) at or after `from`, or
+ * `bytes.length` when there is none: octet by octet up to a word boundary, then whole words.
+ */
+function nextLowOctet(bytes: Uint8Array, view: WordView, from: number): number {
+  const len = bytes.length;
+  const words = view.words;
+  const wordStart = view.start;
+  const wordEnd = wordStart + words.length * 4;
+  let p = from;
+  for (;;) {
+    let q = -1;
+    if (p < wordStart || p >= wordEnd) {
+      const stop = p < wordStart ? Math.min(wordStart, len) : len;
+      for (; p < stop; p++) {
+        if (bytes[p]! < 0x0e) {
+          q = p;
+          break;
+        }
+      }
+    } else {
+      // Finish the current word octet by octet, then whole words.
+      const rel = p - wordStart;
+      const wordEndOfP = p + ((4 - (rel & 3)) & 3);
+      for (; p < wordEndOfP; p++) {
+        if (bytes[p]! < 0x0e) {
+          q = p;
+          break;
+        }
+      }
+      if (q === -1) {
+        let w = (p - wordStart) >> 2;
+        const count = words.length;
+        for (; w < count; w++) {
+          const x = words[w]!;
+          if (((x - 0x0e0e0e0e) & ~x & 0x80808080) !== 0) break;
+        }
+        p = wordStart + w * 4;
+        const stop = w < count ? p + 4 : len;
+        for (; p < stop; p++) {
+          if (bytes[p]! < 0x0e) {
+            q = p;
+            break;
+          }
+        }
+      }
+    }
+    if (q !== -1) return q;
+    if (p >= len) return len;
+  }
 }
 
 /** The aligned Int32Array view of the middle of `bytes` (empty for a very short chunk). */
