@@ -11,7 +11,7 @@
  * does not answer. Connections to the sink are reused (the worker's default), as Postfix does.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import { createSqliteQueue } from '@smtpkit/queue-sqlite';
 import { startDnsServer } from '@smtpkit/testing';
 import pg from 'pg';
 import { freePort } from '../test/interop/harness/ports';
+import { postfixUsable, startPostfix } from '../test/interop/harness/postfix';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2000);
 const SESSIONS = 20;
@@ -109,69 +110,18 @@ async function ours(
 }
 
 async function postfix(): Promise<number | undefined> {
-  if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/postfix')) {
+  if (!postfixUsable() || !existsSync('/usr/sbin/postfix')) {
     console.log('postfix relay: skipped (needs root and Debian postfix)');
     return undefined;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'smtpkit-bench-postfix-'));
-  chmodSync(dir, 0o755);
-  const conf = join(dir, 'conf');
-  for (const d of ['conf', 'queue', 'data']) mkdirSync(join(dir, d));
-  execFileSync('chown', ['postfix:postfix', join(dir, 'data')]);
-  const listen = await freePort();
   const sinkPort = await freePort();
-  writeFileSync(
-    join(conf, 'main.cf'),
-    `compatibility_level = 3.6
-queue_directory = ${dir}/queue
-data_directory = ${dir}/data
-maillog_file = ${dir}/maillog
-maillog_file_prefixes = ${dir}
-myhostname = postfix.bench.invalid
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-mydestination =
-relay_domains =
-local_recipient_maps =
-alias_maps =
-alias_database =
-smtpd_relay_restrictions = permit_mynetworks, reject
-relayhost = [127.0.0.1]:${sinkPort}
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-smtpd_client_connection_rate_limit = 0
-default_destination_concurrency_limit = ${SESSIONS}
-`,
-  );
-  writeFileSync(
-    join(conf, 'master.cf'),
-    `127.0.0.1:${listen} inet n - n - - smtpd
-pickup fifo n - n 60 1 pickup
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-flush unix n - n 1000? 0 flush
-proxymap unix - - n - - proxymap
-smtp unix - - n - - smtp
-relay unix - - n - - smtp
-showq unix n - n - - showq
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-postlog unix-dgram n - n - 1 postlogd
-`,
-  );
   const sink = startSink(sinkPort, N);
+  // The interop harness's throw-away instance, relaying to the sink over as many sessions as ours.
+  const relay = await startPostfix({
+    nextHopPort: sinkPort,
+    mainCf: { default_destination_concurrency_limit: String(SESSIONS) },
+  });
   try {
-    execFileSync('postfix', ['-c', conf, 'start'], { stdio: 'ignore' });
-    await waitPort(listen);
     await waitPort(sinkPort);
     const started = performance.now();
     execFileSync(SOURCE, [
@@ -185,7 +135,7 @@ postlog unix-dgram n - n - 1 postlogd
       'bench@source.example',
       '-t',
       'x@bench.example',
-      `127.0.0.1:${listen}`,
+      `127.0.0.1:${relay.port}`,
     ]);
     const ended = await sink.done;
     const rate = N / ((ended - started) / 1000);
@@ -195,12 +145,7 @@ postlog unix-dgram n - n - 1 postlogd
     return rate;
   } finally {
     sink.child.kill();
-    try {
-      execFileSync('postfix', ['-c', conf, 'stop'], { stdio: 'ignore' });
-    } catch {
-      // already stopped
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await relay.stop();
   }
 }
 
