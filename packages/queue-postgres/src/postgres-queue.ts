@@ -44,7 +44,6 @@ import {
   type RecipientStatus,
   type RecordResult,
   randomId,
-  recipientDomain,
   resolveContentStorageOptions,
   throwIfAborted,
   validateClaimRequest,
@@ -56,6 +55,9 @@ import {
 import pg from 'pg';
 import { Batcher } from './batcher.js';
 import { ClaimedContent } from './claimed-content.js';
+import { type EnqueueRow, enqueueQuery } from './enqueue-query.js';
+import { leaseGroup, parseLeaseToken, toNumber, toNumberOrNull, uuidPattern } from './lease-token.js';
+import type { MessageRow, RecipientRow } from './rows.js';
 import { migrate, quoteSchemaName } from './schema.js';
 import { type Statements, statements } from './statements.js';
 
@@ -93,74 +95,6 @@ export interface PostgresQueueOptions extends QueueDriverOptions {
    * never changes once committed). 0 turns it off. Default 64 KiB.
    */
   readonly prefetchContentBytes?: number;
-}
-
-interface EnqueueRow {
-  readonly id: string;
-  readonly record: string;
-  readonly senderLc: string;
-  readonly size: number;
-  readonly chunks: readonly Uint8Array[];
-  /** Chunks written before (staged); the inline ones follow them. */
-  readonly firstSeq: number;
-  readonly enqueuedAt: number;
-  readonly expiresAt: number;
-  readonly firstAttempt: number;
-  readonly addresses: readonly string[];
-}
-
-interface RecipientRow {
-  message_id: string;
-  idx: number;
-  address: string;
-  domain: string;
-  status: RecipientStatus;
-  attempts: number;
-  next_attempt_at: string | null;
-  lease_worker: string | null;
-  lease_until: string | null;
-  last_attempt_at: string | null;
-  last_reason: string | null;
-  last_reply: string | null;
-}
-
-interface MessageRow {
-  id: string;
-  envelope: string;
-  size: string;
-  chunk_count: number;
-  enqueued_at: string;
-  expires_at: string;
-  held: boolean;
-}
-
-// RFC 4122 text form, as `randomId()` produces; anything else cannot name a stored message or lease.
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * A lease token is `<message id>.<group token>`: the message id lets `extendLease` find the
- * leased rows by primary key. Returns `null` for anything else (no lease has that token).
- */
-function parseLeaseToken(token: string): { messageId: string; group: string } | null {
-  const dot = token.indexOf('.');
-  const messageId = token.slice(0, dot).toLowerCase();
-  const group = token.slice(dot + 1).toLowerCase();
-  return dot > 0 && uuidPattern.test(messageId) && uuidPattern.test(group) ? { messageId, group } : null;
-}
-
-/** `bigint` columns arrive as strings (they may exceed 2^53); epoch ms never do. */
-function toNumber(value: string | number): number {
-  return typeof value === 'number' ? value : Number(value);
-}
-
-function toNumberOrNull(value: string | number | null): number | null {
-  return value === null ? null : toNumber(value);
-}
-
-/** The stored group token a record's lease token stands for, or `''` (matches none). */
-function leaseGroup(token: string, messageId: string): string {
-  const parsed = parseLeaseToken(token);
-  return parsed !== null && parsed.messageId === messageId ? parsed.group : '';
 }
 
 /**
@@ -287,73 +221,7 @@ class PostgresQueue implements Queue {
 
   /** Writes a batch of enqueues in one statement (one transaction). */
   async #insert(rows: readonly EnqueueRow[]): Promise<void> {
-    await this.#pool.query(this.#enqueueQuery(rows));
-  }
-
-  /** The statement inserting `rows` (messages, recipients, inline content). */
-  #enqueueQuery(rows: readonly EnqueueRow[]): pg.QueryConfig {
-    const ids: string[] = [];
-    const records: string[] = [];
-    const senders: string[] = [];
-    const sizes: number[] = [];
-    const chunkCounts: number[] = [];
-    const enqueuedAts: number[] = [];
-    const expiresAts: number[] = [];
-    const rIds: string[] = [];
-    const rIdx: number[] = [];
-    const rAddresses: string[] = [];
-    const rDomains: string[] = [];
-    const rNext: number[] = [];
-    const rEnqueued: number[] = [];
-    const cIds: string[] = [];
-    const cSeqs: number[] = [];
-    const chunks: Uint8Array[] = [];
-    for (const row of rows) {
-      ids.push(row.id);
-      records.push(row.record);
-      senders.push(row.senderLc);
-      sizes.push(row.size);
-      chunkCounts.push(row.firstSeq + row.chunks.length);
-      enqueuedAts.push(row.enqueuedAt);
-      expiresAts.push(row.expiresAt);
-      row.addresses.forEach((address, index) => {
-        rIds.push(row.id);
-        rIdx.push(index);
-        rAddresses.push(address);
-        rDomains.push(recipientDomain(address));
-        rNext.push(row.firstAttempt);
-        rEnqueued.push(row.enqueuedAt);
-      });
-      row.chunks.forEach((chunk, i) => {
-        cIds.push(row.id);
-        cSeqs.push(row.firstSeq + i);
-        chunks.push(chunk);
-      });
-    }
-    const base = 15;
-    // Each chunk is its own parameter: pg sends a Buffer parameter in binary, not hex-escaped.
-    const params = chunks.map((_, i) => `$${base + i + 1}::bytea`);
-    return {
-      text: this.#sql.enqueue(params),
-      values: [
-        ids,
-        records,
-        senders,
-        sizes,
-        chunkCounts,
-        enqueuedAts,
-        expiresAts,
-        rIds,
-        rIdx,
-        rAddresses,
-        rDomains,
-        rNext,
-        rEnqueued,
-        cIds,
-        cSeqs,
-        ...chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)),
-      ],
-    };
+    await this.#pool.query(enqueueQuery(this.#sql, rows));
   }
 
   async #stage(id: string, firstSeq: number, chunks: readonly Uint8Array[]): Promise<void> {
@@ -419,7 +287,7 @@ class PostgresQueue implements Queue {
             if (ended.rowCount !== 1) {
               throw new QueueStorageError('staged content was removed as abandoned before the commit');
             }
-            await client.query(this.#enqueueQuery([row]));
+            await client.query(enqueueQuery(this.#sql, [row]));
           }),
         );
       }
