@@ -20,7 +20,10 @@ export type SmtpClientErrorCode =
   | 'ERR_SMTP_UNSUPPORTED'
   /** The message is larger than the server's declared SIZE (RFC 1870). */
   | 'ERR_SMTP_SIZE'
-  /** Authentication could not be attempted or the server failed to prove itself (SCRAM). */
+  /**
+   * Authentication could not be attempted (including SCRAM credentials that SASLprep, RFC 4013,
+   * refuses) or the server failed to prove itself (SCRAM).
+   */
   | 'ERR_SMTP_AUTH';
 
 /** Options for {@link SmtpClientError}. */

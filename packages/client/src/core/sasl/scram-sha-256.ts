@@ -1,4 +1,6 @@
 import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { SmtpClientError } from '../errors';
+import { prepareScramCredential } from './saslprep';
 import type { PasswordCredentials, SaslClient } from './types';
 
 const encoder = new TextEncoder();
@@ -10,7 +12,8 @@ export interface ScramOptions {
   readonly nonce: string;
 }
 
-// RFC 5802 §5.1: "=" and "," in a username are sent as "=3D" and "=2C".
+// RFC 5802 §5.1: "=" and "," in a username are sent as "=3D" and "=2C" (after SASLprep, which
+// can itself produce them: NFKC maps U+FF0C FULLWIDTH COMMA to ",").
 function saslName(name: string): string {
   return name.replaceAll('=', '=3D').replaceAll(',', '=2C');
 }
@@ -31,7 +34,12 @@ function hmac(key: Uint8Array, data: string): Buffer {
 /**
  * SCRAM-SHA-256 (RFC 7677, RFC 5802) without channel binding (`n,,`): the password never
  * crosses the wire and the server proves it knows the salted password (`v=` is checked).
- * The password is used as given (no SASLprep, so non-ASCII passwords must be pre-normalised).
+ * The username and password are prepared with SASLprep (RFC 4013) first, as RFC 5802 §5.1 and
+ * §2.2 `Normalize` ask: the username as a query string, the password as a stored string, so
+ * "I\u00ADX" and "\u2168" both authenticate as "IX".
+ * @throws {@link SmtpClientError} `ERR_SMTP_AUTH` when SASLprep refuses the username or the
+ * password (a control character, an unassigned code point in the password, mixed-direction
+ * text) or leaves the username empty: nothing has been sent yet.
  * @example
  * ```ts
  * const sasl = createScramSha256Client(
@@ -48,7 +56,15 @@ export function createScramSha256Client(credentials: PasswordCredentials, option
   if (options.nonce.length === 0 || /[,\s]/.test(options.nonce)) {
     throw new TypeError('SCRAM nonce must be non-empty printable characters without ","');
   }
-  const clientFirstBare = `n=${saslName(credentials.user)},r=${options.nonce}`;
+  // RFC 5802 §5.1: "If the preparation of the username fails or results in an empty string,
+  // the client SHOULD abort the authentication exchange."
+  const user = prepareScramCredential(credentials.user, 'username', 'query');
+  if (user === '') {
+    throw new SmtpClientError('SCRAM-SHA-256: the username is empty after SASLprep', 'ERR_SMTP_AUTH', 'auth');
+  }
+  // RFC 5802 §3: SaltedPassword := Hi(Normalize(password), salt, i).
+  const password = prepareScramCredential(credentials.pass, 'password', 'stored');
+  const clientFirstBare = `n=${saslName(user)},r=${options.nonce}`;
   let step = 0;
   let expectedServerSignature: Buffer | undefined;
   let verified = false;
@@ -71,7 +87,7 @@ export function createScramSha256Client(credentials: PasswordCredentials, option
         if (!Number.isInteger(iterations) || iterations < 1 || iterations > 1_000_000) {
           throw new RangeError('SCRAM: iteration count out of range');
         }
-        const salted = pbkdf2Sync(credentials.pass, Buffer.from(salt, 'base64'), iterations, 32, 'sha256');
+        const salted = pbkdf2Sync(password, Buffer.from(salt, 'base64'), iterations, 32, 'sha256');
         const clientKey = hmac(salted, 'Client Key');
         const storedKey = createHash('sha256').update(clientKey).digest();
         const withoutProof = `c=biws,r=${nonce}`;
