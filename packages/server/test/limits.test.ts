@@ -190,4 +190,54 @@ describe('backend timeout', () => {
       await server.close({ deadline: 100 });
     }
   });
+
+  it('a data() that never settles gets 451 after the body; the session goes on', async () => {
+    let calls = 0;
+    const { server, port } = await startServer(
+      { limits: { backendTimeout: 300 } },
+      {
+        data: async (body) => {
+          calls++;
+          for await (const _ of body) {
+            // drain
+          }
+          // The first message hangs for good; the second is stored at once.
+          if (calls === 1) await new Promise<never>(() => {});
+        },
+      },
+    );
+    try {
+      const c = await RawClient.connect(port);
+      await c.reply();
+      await c.command('EHLO c');
+      for (const expected of ['451 4.3.0', '250 2.0.0']) {
+        await c.command('MAIL FROM:<a@example.org>');
+        await c.command('RCPT TO:<b@example.org>');
+        expect(await c.command('DATA')).toMatch(/^354 /);
+        expect(await c.command('Subject: x\r\n\r\nbody\r\n.')).toMatch(new RegExp(`^${expected} `));
+      }
+      c.close();
+    } finally {
+      await server.close({ deadline: 100 });
+    }
+  });
+
+  it('each call gets the whole deadline: the timer is re-armed when the next call starts', async () => {
+    // Each call takes about 60% of the deadline: two in a row must both succeed.
+    const slow = () => new Promise<void>((resolve) => setTimeout(resolve, 350));
+    const { server, port } = await startServer(
+      { limits: { backendTimeout: 600 } },
+      { mail: slow, rcpt: slow },
+    );
+    try {
+      const c = await RawClient.connect(port);
+      await c.reply();
+      await c.command('EHLO c');
+      expect(await c.command('MAIL FROM:<a@example.org>')).toMatch(/^250 /);
+      expect(await c.command('RCPT TO:<b@example.org>')).toMatch(/^250 /);
+      c.close();
+    } finally {
+      await server.close({ deadline: 100 });
+    }
+  });
 });

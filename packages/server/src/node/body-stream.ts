@@ -8,7 +8,10 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
   private buffered = 0;
   private ended = false;
   private failure: Error | undefined;
-  private waiter: (() => void) | undefined;
+  /** The reader's pending `next()`, settled directly by `push`, `end` or `fail`. */
+  private waiting:
+    | { resolve(result: IteratorResult<Uint8Array>): void; reject(error: Error): void }
+    | undefined;
   private iterating = false;
 
   /**
@@ -23,16 +26,24 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
   /** Adds a chunk; returns false when the producer should pause. */
   push(chunk: Uint8Array): boolean {
     if (this.ended) return true;
+    const waiting = this.waiting;
+    if (waiting !== undefined) {
+      // The reader is already waiting: hand the chunk over without queueing it.
+      this.waiting = undefined;
+      waiting.resolve({ value: chunk, done: false });
+      return true;
+    }
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    this.wake();
     return this.buffered < this.highWaterMark;
   }
 
   /** Ends the body normally. */
   end(): void {
     this.ended = true;
-    this.wake();
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.resolve({ value: undefined, done: true });
   }
 
   /** Ends the body with an error the backend's reader sees (message refused mid-stream). */
@@ -42,7 +53,9 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
     this.ended = true;
     this.chunks.length = 0;
     this.buffered = 0;
-    this.wake();
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.reject(error);
   }
 
   /** Whether the producer is being held back. */
@@ -50,37 +63,31 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
     return this.buffered >= this.highWaterMark;
   }
 
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
-  }
-
   /** The body, once: a hand-written iterator (no async-generator queueing per chunk). */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     if (this.iterating) throw new TypeError('the message body can be read only once');
     this.iterating = true;
-    const next = (): Promise<IteratorResult<Uint8Array>> => {
-      const chunk = this.chunks.shift();
-      if (chunk !== undefined) {
-        const wasFull = this.buffered >= this.highWaterMark;
-        this.buffered -= chunk.length;
-        if (wasFull && this.buffered < this.highWaterMark / 2) this.onDrain();
-        return Promise.resolve({ value: chunk, done: false });
-      }
-      if (this.failure) return Promise.reject(this.failure);
-      if (this.ended) return Promise.resolve({ value: undefined, done: true });
-      return new Promise<void>((resolve) => {
-        this.waiter = resolve;
-      }).then(next);
-    };
     return {
-      next,
+      next: () => {
+        const chunk = this.chunks.shift();
+        if (chunk !== undefined) {
+          const wasFull = this.buffered >= this.highWaterMark;
+          this.buffered -= chunk.length;
+          if (wasFull && this.buffered < this.highWaterMark / 2) this.onDrain();
+          return Promise.resolve({ value: chunk, done: false });
+        }
+        if (this.failure) return Promise.reject(this.failure);
+        if (this.ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+          this.waiting = { resolve, reject };
+        });
+      },
       return: () => {
         // The reader stopped early: drop what is buffered so the producer is never held back.
         this.chunks.length = 0;
         this.buffered = 0;
         this.ended = true;
+        this.waiting = undefined;
         this.onDrain();
         return Promise.resolve({ value: undefined, done: true });
       },

@@ -28,14 +28,27 @@ export class Connection {
   private readonly abort = new AbortController();
   private context: SessionContext | undefined;
   private body: BodyStream | undefined;
-  private dataPromise: Promise<unknown> | undefined;
+  /** How the backend's `data()` for `body` settled, once it has. */
+  private dataOutcome: DataOutcome | undefined;
   private dataSettled = false;
+  /** The body ended with a refusal (SIZE, bare line ends, a reset): counted as refused. */
+  private dataRefused = false;
+  /** The session's `data-end` call waits for `data()` to settle. */
+  private dataEndWaiting = false;
   private bodySize = 0;
+  /** Increments when an asynchronous backend call starts and when it settles or times out. */
   private callToken = 0;
-  private out: Uint8Array[] = [];
+  /** The call `backendTimer` is armed for: its token and kind. */
+  private timedToken = -1;
+  private timedKind: BackendCall['kind'] = 'mail';
+  /** One timer for every backend call's deadline, re-armed with `refresh()`. */
+  private backendTimer: NodeJS.Timeout | undefined;
+  private readonly out: Uint8Array[] = [];
   private readonly timer = new StageTimer(() => this.onTimeout());
   private pausedForBuffer = false;
   private pausedForBody = false;
+  /** Whether this connection paused the socket (tracked here: asking the socket costs more). */
+  private readingPaused = false;
   private finished = false;
   private flushing = false;
   private counted = false;
@@ -83,6 +96,8 @@ export class Connection {
     if (!opened || this.finished) return;
     this.createSession();
     this.socket.on('data', this.onData);
+    // A PROXY header reader leaves the socket paused; updateFlow resumes it.
+    this.readingPaused = this.socket.isPaused();
     this.flush();
   }
 
@@ -221,12 +236,9 @@ export class Connection {
 
   private write(): void {
     const out = this.out;
-    if (out.length === 0 || this.socket.destroyed) {
-      this.out = [];
-      return;
-    }
-    this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
-    this.out = [];
+    if (out.length === 0) return;
+    if (!this.socket.destroyed) this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    out.length = 0;
   }
 
   /** Pauses or resumes reading and (re)arms the stage timer. */
@@ -235,8 +247,13 @@ export class Connection {
     const limits = this.runtime.options.limits;
     const overBuffer = session.bufferedBytes > limits.maxPipelinedBytes;
     if (overBuffer !== this.pausedForBuffer) this.pausedForBuffer = overBuffer;
-    if (this.pausedForBuffer || this.pausedForBody) this.socket.pause();
-    else if (this.socket.isPaused()) this.socket.resume();
+    if (this.pausedForBuffer || this.pausedForBody) {
+      this.socket.pause();
+      this.readingPaused = true;
+    } else if (this.readingPaused) {
+      this.readingPaused = false;
+      this.socket.resume();
+    }
     const stage = session.timerStage;
     const ms =
       stage === 'data' ? limits.dataTimeout : stage === 'tls' ? limits.tlsTimeout : limits.commandTimeout;
@@ -282,6 +299,7 @@ export class Connection {
    * on at once), false when the session waits for a promise.
    */
   private perform(call: BackendCall): boolean {
+    if (call.kind === 'data-end') return this.performDataEnd(call.refusal);
     const session = this.session!;
     let result: unknown;
     try {
@@ -296,26 +314,8 @@ export class Connection {
     }
     // Each asynchronous call gets a token; a result that arrives after the call timed out
     // (or after the session moved on) carries a stale token and is dropped.
-    const token = ++this.callToken;
-    const limit = this.runtime.options.limits.backendTimeout;
-    const timer =
-      call.kind === 'delay' || limit <= 0
-        ? undefined
-        : setTimeout(() => {
-            if (this.finished || this.callToken !== token) return;
-            this.callToken++;
-            this.runtime.log('error', `backend ${call.kind} timed out`, { id: this.info.id });
-            if (call.kind === 'data-end') {
-              this.dataSettled = true;
-              this.body = undefined;
-              this.dataPromise = undefined;
-              this.runtime.metrics.messagesRefused++;
-            }
-            session.rejectCall(new SmtpError(`backend ${call.kind} timed out`, 'ERR_SMTP_TIMEOUT'));
-            this.flush();
-          }, limit);
+    const token = this.startCall(call.kind);
     const settle = (apply: () => void) => {
-      if (timer) clearTimeout(timer);
       if (this.finished || this.session !== session || this.callToken !== token) return;
       this.callToken++;
       apply();
@@ -334,6 +334,40 @@ export class Connection {
     return false;
   }
 
+  /** An asynchronous call starts: a new token, and the backend deadline armed for it. */
+  private startCall(kind: BackendCall['kind']): number {
+    const token = ++this.callToken;
+    const limit = this.runtime.options.limits.backendTimeout;
+    if (kind === 'delay' || limit <= 0) return token;
+    this.timedToken = token;
+    this.timedKind = kind;
+    if (this.backendTimer === undefined) {
+      this.backendTimer = setTimeout(() => this.onBackendTimeout(), limit);
+      this.backendTimer.unref();
+    } else {
+      this.backendTimer.refresh();
+    }
+    return token;
+  }
+
+  /** The backend deadline passed: fails the call it was armed for, if still outstanding. */
+  private onBackendTimeout(): void {
+    const session = this.session;
+    if (this.finished || !session || this.timedToken !== this.callToken) return;
+    this.callToken++;
+    const kind = this.timedKind;
+    this.runtime.log('error', `backend ${kind} timed out`, { id: this.info.id });
+    if (kind === 'data-end') {
+      this.dataSettled = true;
+      this.dataEndWaiting = false;
+      this.body = undefined;
+      this.dataOutcome = undefined;
+      this.runtime.metrics.messagesRefused++;
+    }
+    session.rejectCall(new SmtpError(`backend ${kind} timed out`, 'ERR_SMTP_TIMEOUT'));
+    this.flush();
+  }
+
   private invoke(call: BackendCall): unknown {
     const backend = this.backend!;
     switch (call.kind) {
@@ -344,7 +378,7 @@ export class Connection {
       case 'reset':
         return backend.reset?.(this.ctx());
       case 'data-end':
-        return this.endData(call.refusal);
+        throw new TypeError('data-end is performed by performDataEnd');
       case 'auth':
         if (!backend.auth) throw new TypeError('backend has no auth()');
         return this.observeAuth(call.request.mechanism, call.request.username, () =>
@@ -399,48 +433,82 @@ export class Connection {
     this.body = body;
     this.bodySize = 0;
     this.dataSettled = false;
-    let promise: Promise<unknown>;
+    this.dataOutcome = undefined;
+    this.dataEndWaiting = false;
+    let result: unknown;
     try {
-      promise = Promise.resolve(this.backend!.data(body, this.ctx()));
+      result = this.backend!.data(body, this.ctx());
     } catch (error) {
-      promise = Promise.reject(error);
+      this.dataDone(body, { ok: false, error });
+      return;
     }
-    const settled = promise.then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    // A backend that settles before reading everything no longer holds the client back.
-    void settled.then(() => {
-      if (this.body === body) {
-        this.dataSettled = true;
-        if (this.pausedForBody) {
-          this.pausedForBody = false;
-          if (!this.finished) this.updateFlow();
-        }
-      }
-    });
-    this.dataPromise = settled;
+    if (isPromiseLike(result)) {
+      result.then(
+        (value) => this.dataDone(body, { ok: true, value }),
+        (error: unknown) => this.dataDone(body, { ok: false, error }),
+      );
+    } else {
+      this.dataDone(body, { ok: true, value: result });
+    }
   }
 
-  private async endData(refusal: Reply | undefined): Promise<unknown> {
+  /** The backend's `data()` for `body` settled. */
+  private dataDone(body: BodyStream, outcome: DataOutcome): void {
+    // After a backend timeout the session has moved on (maybe to a new body): leave it be.
+    if (this.body !== body || this.finished) return;
+    this.dataOutcome = outcome;
+    // A backend that settles before reading everything no longer holds the client back.
+    this.dataSettled = true;
+    if (this.pausedForBody) {
+      this.pausedForBody = false;
+      this.updateFlow();
+    }
+    if (!this.dataEndWaiting) return;
+    this.dataEndWaiting = false;
+    this.callToken++;
+    this.finishData();
+    this.flush();
+  }
+
+  /**
+   * The session's `data-end`: ends (or fails, with `refusal`) the body stream, then answers
+   * with what `data()` settled to. True when that is known already.
+   */
+  private performDataEnd(refusal: Reply | undefined): boolean {
     const body = this.body;
-    const promise = this.dataPromise as Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
     if (refusal) body?.fail(new SmtpReplyError(refusal));
     else body?.end();
-    const outcome = await promise;
-    // After a backend timeout the session has moved on (maybe to a new body): leave it be.
-    if (this.body !== body) return undefined;
+    this.dataRefused = refusal !== undefined;
+    if (body !== undefined && this.dataOutcome === undefined) {
+      this.dataEndWaiting = true;
+      this.startCall('data-end');
+      return false;
+    }
+    this.finishData();
+    return true;
+  }
+
+  /** Counts and reports the message, then completes the session's `data-end` call. */
+  private finishData(): void {
+    const session = this.session!;
+    const outcome = this.dataOutcome ?? DATA_WITHOUT_BODY;
     this.body = undefined;
-    this.dataPromise = undefined;
+    this.dataOutcome = undefined;
     const metrics = this.runtime.metrics;
-    const accepted = !refusal && outcome.ok;
+    const accepted = !this.dataRefused && outcome.ok;
     if (accepted) metrics.messagesAccepted++;
     else metrics.messagesRefused++;
     if (this.runtime.hasListeners('message')) {
       this.runtime.emit('message', { connection: this.info, accepted, size: this.bodySize });
     }
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value;
+    if (outcome.ok) {
+      session.resolveCall(outcome.value);
+      return;
+    }
+    if (!isSmtpReplyError(outcome.error)) {
+      this.runtime.log('error', 'backend data-end failed', { id: this.info.id, error: outcome.error });
+    }
+    session.rejectCall(outcome.error);
   }
 
   private async restartForXclient(attributes: import('../core/session').XclientAttributes): Promise<void> {
@@ -483,6 +551,7 @@ export class Connection {
       const reset = this.backend?.reset?.(this.ctx());
       if (isPromiseLike(reset)) reset.then(undefined, () => {});
       tlsSocket.on('data', this.onData);
+      this.readingPaused = tlsSocket.isPaused();
       this.flush();
     });
   }
@@ -517,6 +586,7 @@ export class Connection {
     if (this.finished) return;
     this.finished = true;
     this.timer.clear();
+    if (this.backendTimer !== undefined) clearTimeout(this.backendTimer);
     this.session?.closed();
     this.abort.abort(new Error('connection closed'));
     if (this.body && !this.dataSettled) this.body.fail(new Error('connection closed'));
@@ -525,6 +595,14 @@ export class Connection {
     this.runtime.release(this, this.counted);
   }
 }
+
+/** How a backend's `data()` settled. */
+type DataOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/** The outcome when no body stream was open (nothing to wait for). */
+const DATA_WITHOUT_BODY: DataOutcome = { ok: true, value: undefined };
 
 const TIMEOUT_REPLY: Reply = { code: 421, enhanced: '4.4.2', lines: ['Timeout'] };
 const SHUTDOWN_REPLY: Reply = { code: 421, enhanced: '4.3.2', lines: ['Service shutting down'] };
