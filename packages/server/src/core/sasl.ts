@@ -4,6 +4,7 @@
  * backend to judge. Hashing is pure; the only randomness (challenges, nonces) is injected.
  */
 import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { saslprep } from '@mongodb-js/saslprep';
 
 /** SASL mechanisms the server implements. */
 export type AuthMechanism = 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'XOAUTH2' | 'SCRAM-SHA-256';
@@ -60,17 +61,34 @@ export interface ScramCredentials {
 
 /**
  * Derives stored SCRAM-SHA-256 credentials from a password, for a backend that keeps only
- * these (RFC 5802 §3).
+ * these (RFC 5802 §3). The password is prepared with SASLprep first (RFC 5802 §2.2
+ * `Normalize`, RFC 4013, as a stored string), as every SCRAM client does before hashing, so
+ * "I\u00ADX" and "\u2168" give the same credentials as "IX".
  *
- * @param password - The password (SASLprep is not applied: use ASCII passwords or prepare them).
+ * @param password - The password as the user chose it.
  * @param salt - Random salt, at least 16 bytes.
  * @param iterations - PBKDF2 iterations (default 4096, RFC 7677 §4).
+ * @throws RangeError when SASLprep refuses the password (a control or other prohibited
+ * character, an unassigned code point, mixed-direction text): no client could log in with it.
+ * @example
+ * ```ts
+ * const stored = deriveScramCredentials('pencil', randomBytes(16));
+ * ```
  */
 export function deriveScramCredentials(
   password: string,
   salt: Uint8Array,
   iterations = 4096,
 ): ScramCredentials {
+  const prepared = prepare(password, 'stored');
+  if (typeof prepared !== 'string') {
+    throw new RangeError(`deriveScramCredentials: SASLprep refuses the password: ${prepared.refused}`);
+  }
+  return saltedCredentials(prepared, salt, iterations);
+}
+
+/** RFC 5802 §3 from an already prepared password. */
+function saltedCredentials(password: string, salt: Uint8Array, iterations: number): ScramCredentials {
   const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
   const clientKey = createHmac('sha256', salted).update('Client Key').digest();
   return {
@@ -86,7 +104,10 @@ export type SaslStep =
   | { readonly type: 'challenge'; readonly data: string }
   | { readonly type: 'done'; readonly request: AuthRequest }
   | { readonly type: 'malformed' }
-  /** The proof did not verify (SCRAM): fails like a wrong password, without the backend. */
+  /**
+   * The proof did not verify, or SASLprep refused the username (SCRAM): fails like a wrong
+   * password, without the backend.
+   */
   | { readonly type: 'rejected'; readonly username: string }
   /** SCRAM needs the user's stored credentials: call `supply` with them. */
   | { readonly type: 'lookup'; readonly username: string };
@@ -209,10 +230,22 @@ function scram(nonceSeed: string): SaslExchange {
       if (stage === 'client-first') {
         const m = /^([ny]),(?:a=([^,]*))?,(n=([^,]*),r=([\x21-\x2b\x2d-\x7e]+)(?:,.*)?)$/.exec(response);
         if (!m) return { type: 'malformed' };
+        const authzid = m[2] === undefined ? undefined : unescapeSaslName(m[2]);
+        const received = unescapeSaslName(m[4]!);
+        if (received === undefined || (m[2] !== undefined && authzid === undefined)) {
+          return { type: 'malformed' };
+        }
         gs2Header = `${m[1]},${m[2] === undefined ? '' : `a=${m[2]}`},`;
-        authorizationId = m[2] === undefined ? undefined : unescapeSaslName(m[2]);
+        authorizationId = authzid;
         clientFirstBare = m[3]!;
-        username = unescapeSaslName(m[4]!);
+        // RFC 5802 §5.1: the server MUST prepare the username with SASLprep as a query string
+        // (or compare SASLprep-aware), and SHOULD abort when that fails or leaves it empty.
+        // Preparing here gives the backend the same name the client prepared.
+        const prepared = prepare(received, 'query');
+        if (typeof prepared !== 'string' || prepared === '') {
+          return { type: 'rejected', username: received };
+        }
+        username = prepared;
         nonce = m[5]! + nonceSeed;
         stage = 'lookup';
         return { type: 'lookup', username };
@@ -251,7 +284,7 @@ function scram(nonceSeed: string): SaslExchange {
     supply(found) {
       // An unknown user gets made-up credentials so the exchange runs to the end and fails
       // like a wrong password does (RFC 5802 §9: do not reveal which users exist).
-      credentials = found ?? deriveScramCredentials(nonceSeed, Buffer.from(nonceSeed), 4096);
+      credentials = found ?? saltedCredentials(nonceSeed, Buffer.from(nonceSeed), 4096);
       serverFirst = `r=${nonce},s=${Buffer.from(credentials.salt).toString('base64')},i=${credentials.iterations}`;
       stage = 'client-final';
       return serverFirst;
@@ -260,6 +293,38 @@ function scram(nonceSeed: string): SaslExchange {
   };
 }
 
-function unescapeSaslName(text: string): string {
-  return text.replace(/=2C/g, ',').replace(/=3D/g, '=');
+/**
+ * RFC 5802 §5.1 saslname: "=2C" is ",", "=3D" is "="; any other "=" means the server "MUST fail
+ * the authentication" (`undefined`).
+ */
+function unescapeSaslName(text: string): string | undefined {
+  if (/=(?!2C|3D)/.test(text)) return undefined;
+  return text.replace(/=2C|=3D/g, (sequence) => (sequence === '=2C' ? ',' : '='));
+}
+
+/**
+ * SASLprep (RFC 4013) of a username (`query`: unassigned code points allowed) or password
+ * (`stored`: refused), RFC 3454 §7; on refusal, the rule the string broke.
+ */
+function prepare(text: string, kind: 'query' | 'stored'): string | { readonly refused: string } {
+  const options = { allowUnassigned: kind === 'query' };
+  try {
+    return saslprep(text, options);
+  } catch (error) {
+    // @mongodb-js/saslprep 1.6 reads the first character of its output for the bidi check and
+    // throws a TypeError when every character maps to nothing (RFC 4013 §2.1, e.g. U+00AD
+    // alone). That string prepares to "": a trailing "x" confirms it before the crash is trusted.
+    try {
+      if (error instanceof TypeError && saslprep(`${text}x`, options) === 'x') return '';
+    } catch {
+      // The confirmation refused the string too: report the first error.
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (/prohibited/i.test(message)) return { refused: 'a prohibited character (RFC 4013 §2.3)' };
+    if (/unassigned/i.test(message)) return { refused: 'an unassigned code point (RFC 4013 §2.5)' };
+    if (/RandALCat/i.test(message)) {
+      return { refused: 'right-to-left text that breaks RFC 4013 §2.4 (RFC 3454 §6)' };
+    }
+    return { refused: message };
+  }
 }
