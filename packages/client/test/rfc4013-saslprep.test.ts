@@ -34,12 +34,12 @@ function thrown(run: () => unknown): SmtpClientError {
 describe('RFC 4013 SASLprep', () => {
   it('§3 examples: mapped to nothing, unchanged, NFKC, prohibited, bidi', () => {
     for (const kind of ['query', 'stored'] as const) {
-      // "I<U+00AD>X": SOFT HYPHEN is mapped to nothing (§2.2, B.1).
+      // "I<U+00AD>X": SOFT HYPHEN is mapped to nothing (§2.1, B.1).
       expect(prepareScramCredential('I\u00ADX', 'password', kind)).toBe('IX');
       expect(prepareScramCredential('user', 'password', kind)).toBe('user');
       // Case is preserved: SASLprep does no case folding.
       expect(prepareScramCredential('USER', 'password', kind)).toBe('USER');
-      // NFKC (§2.3): FEMININE ORDINAL INDICATOR, ROMAN NUMERAL NINE.
+      // NFKC (§2.2): FEMININE ORDINAL INDICATOR, ROMAN NUMERAL NINE.
       expect(prepareScramCredential('\u00AA', 'password', kind)).toBe('a');
       expect(prepareScramCredential('\u2168', 'password', kind)).toBe('IX');
       // BELL is a prohibited ASCII control character (§2.3, C.2.1).
