@@ -29,6 +29,23 @@ describe('limits over real sockets', () => {
     }
   });
 
+  it('each whole command restarts the deadline; silence after the last one still times out', async () => {
+    const { server, port } = await startServer({ limits: { commandTimeout: 400 } });
+    try {
+      const c = await RawClient.connect(port);
+      await c.reply();
+      // Four commands 250 ms apart: the connection outlives the first deadline (400 ms)
+      // because each command moved it.
+      for (let i = 0; i < 4; i++) {
+        await sleep(250);
+        expect(await c.command('NOOP')).toBe('250 2.0.0 Ok\r\n');
+      }
+      expect(await c.untilClosed(10_000)).toMatch(/^421 4\.4\.2 /);
+    } finally {
+      await server.close({ deadline: 100 });
+    }
+  });
+
   it('slowloris in DATA: the body has a whole-stage deadline', async () => {
     const { server, port } = await startServer({ limits: { dataTimeout: 400 } });
     try {

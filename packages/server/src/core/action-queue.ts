@@ -35,8 +35,10 @@ export class ActionQueue implements Omit<SessionIo, 'close'> {
   /** The replies of every transaction, formatted once. */
   readonly fast: TransactionReplies;
   private readonly replies: ReplyWriter;
-  private readonly actions: ServerAction[] = [];
+  private readonly actions: (ServerAction | undefined)[] = [];
+  /** The next action to hand out, and how many are queued: the array is reused, never cut. */
   private at = 0;
+  private count = 0;
 
   /** @param enhancedStatusCodes - Whether replies carry RFC 2034 enhanced codes. */
   constructor(enhancedStatusCodes: boolean) {
@@ -51,24 +53,26 @@ export class ActionQueue implements Omit<SessionIo, 'close'> {
 
   /** The next queued action, or `undefined` when the queue is empty. */
   next(): ServerAction | undefined {
+    if (this.at === this.count) return undefined;
     const action = this.actions[this.at];
-    if (action === undefined) return undefined;
+    // Cleared, so a handed-out body chunk is not kept alive by the queue.
+    this.actions[this.at] = undefined;
     this.at++;
-    if (this.at === this.actions.length) {
-      this.actions.length = 0;
+    if (this.at === this.count) {
       this.at = 0;
+      this.count = 0;
     }
     return action;
   }
 
   /** Queues an action. */
   push(action: ServerAction): void {
-    this.actions.push(action);
+    this.actions[this.count++] = action;
   }
 
   /** Queues pre-formatted reply bytes. */
   sendBytes(code: number, bytes: Uint8Array): void {
-    this.actions.push({ type: 'send', bytes, code });
+    this.push({ type: 'send', bytes, code });
   }
 
   /** Queues a one-line reply. */

@@ -43,7 +43,9 @@ export class Connection {
   private timedKind: BackendCall['kind'] = 'mail';
   /** One timer for every backend call's deadline, re-armed with `refresh()`. */
   private backendTimer: NodeJS.Timeout | undefined;
-  private readonly out: Uint8Array[] = [];
+  /** Replies to write at the end of this drain: usually one, so it is kept apart. */
+  private outFirst: Uint8Array | undefined;
+  private outMore: Uint8Array[] | undefined;
   private readonly timer = new StageTimer(() => this.onTimeout());
   private pausedForBuffer = false;
   private pausedForBody = false;
@@ -200,7 +202,8 @@ export class Connection {
       if (action === undefined) break;
       switch (action.type) {
         case 'send':
-          this.out.push(action.bytes);
+          if (this.outFirst === undefined) this.outFirst = action.bytes;
+          else (this.outMore ??= [this.outFirst]).push(action.bytes);
           if (action.code >= 400) metrics.reply(action.code);
           break;
         case 'body':
@@ -235,10 +238,13 @@ export class Connection {
   }
 
   private write(): void {
-    const out = this.out;
-    if (out.length === 0) return;
-    if (!this.socket.destroyed) this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
-    out.length = 0;
+    const first = this.outFirst;
+    if (first === undefined) return;
+    const more = this.outMore;
+    this.outFirst = undefined;
+    this.outMore = undefined;
+    // One write per drain: pipelined replies leave in one segment (RFC 2920 §3.2).
+    if (!this.socket.destroyed) this.socket.write(more === undefined ? first : Buffer.concat(more));
   }
 
   /** Pauses or resumes reading and (re)arms the stage timer. */
