@@ -123,6 +123,27 @@ describe('PROXY and XCLIENT over sockets: only from trusted addresses', () => {
     }
   });
 
+  it('on an XCLIENT-trusted connection other commands keep the 512-octet line limit', async () => {
+    const { server, port } = await startServer({ trustedXclient: ['127.0.0.1'] });
+    try {
+      const c = await RawClient.connect(port);
+      await c.reply();
+      await c.command('EHLO filter');
+      // 600 octets: over RFC 5321 §4.5.3.1.4's 512 for a command, fine for an XCLIENT line.
+      expect(await c.command(`MAIL FROM:<${'a'.repeat(560)}@example.org>`)).toBe(
+        '500 5.5.2 Line too long\r\n',
+      );
+      expect(await c.command(`XCLIENT NAME=${'n'.repeat(40)}.example HELO=${'h'.repeat(540)}`)).toMatch(
+        /^220 /,
+      );
+      await c.command('EHLO client.example');
+      expect(await c.command('MAIL FROM:<a@example.org>')).toMatch(/^250 /);
+      c.close();
+    } finally {
+      await server.close({ deadline: 100 });
+    }
+  });
+
   it('XCLIENT from anyone else is an unknown command', async () => {
     const { server, port } = await startServer({ trustedXclient: ['10.0.0.1'] });
     try {

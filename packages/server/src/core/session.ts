@@ -35,6 +35,15 @@ import { isCommandState, type ServerState, type TableVerb, TRANSITIONS } from '.
 import { isXclientLine, parseXclient } from './xclient';
 
 export type { BackendCall, ServerAction } from './session-actions';
+
+const AUTH_LINE = /^AUTH(?: |$)/i;
+const utf8 = new TextEncoder();
+
+/** A string's length in UTF-8 octets. */
+function utf8Octets(text: string): number {
+  return utf8.encode(text).length;
+}
+
 export type { XclientAttributes } from './xclient';
 
 /**
@@ -278,6 +287,14 @@ export class ServerSession {
   private onRawCommandLine(line: string): void {
     if (isXclientLine(line)) {
       this.onXclient(line);
+      return;
+    }
+    // The line was read with XCLIENT's allowance; every other command keeps its own limit
+    // (RFC 5321 §4.5.3.1.4, RFC 4954 §4 for AUTH), octets with the CRLF, as the decoder counts.
+    const limit = AUTH_LINE.test(line) ? this.limits.maxAuthLineLength : this.limits.maxCommandLineLength;
+    if (utf8Octets(line) + 2 > limit) {
+      this.out.send(500, '5.5.2', 'Line too long');
+      this.countBad();
       return;
     }
     let command: Command;
