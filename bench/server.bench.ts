@@ -4,7 +4,10 @@
  * sessions, plus the server process's CPU µs per message (from /proc/<pid>/stat), split into
  * user and kernel time: with smtp-source's one reply per command, about half of every server's
  * CPU is the kernel's loopback write/read work, the same for all three. Each server runs in its
- * own process; every backend drains the body. Run: `npx tsx bench/server.bench.ts`;
+ * own process (bench/support/serve-target.mjs, plain `node` on the built package, as users run
+ * it); every backend drains the body. `node-floor` is a reference, not an SMTP server: replies
+ * chosen by a command's first octet, nothing parsed, the ceiling of a node:net server. Run:
+ * `npm run build && npx tsx bench/server.bench.ts`;
  * `SMTPKIT_BENCH_ONLY='4 KiB × 20'` runs the scenarios whose label starts so,
  * `SMTPKIT_BENCH_ROUNDS=5` sets the alternating rounds (default 3).
  */
@@ -18,50 +21,13 @@ import { freePort } from '../test/interop/harness/ports';
 const run = promisify(execFile);
 const SMTP_SOURCE = '/usr/sbin/smtp-source';
 const SMTP_SINK = '/usr/sbin/smtp-sink';
-type Target = 'smtpkit' | 'smtp-server' | 'smtp-sink';
+type Target = 'smtpkit' | 'smtp-server' | 'smtp-sink' | 'node-floor';
+const SERVE_TARGET = fileURLToPath(new URL('./support/serve-target.mjs', import.meta.url));
+const BUILT_SERVER = fileURLToPath(new URL('../packages/server/dist/index.js', import.meta.url));
 const ROUNDS = Math.max(1, Number(process.env.SMTPKIT_BENCH_ROUNDS ?? 3) || 3);
 const ONLY = process.env.SMTPKIT_BENCH_ONLY ?? '';
 
-// ---- child mode: serve one target on the given port ---------------------------------------
-if (process.argv[2] === '--serve') {
-  const target = process.argv[3] as Target;
-  const port = Number(process.argv[4]);
-  if (target === 'smtpkit') {
-    const { createServer } = await import('@smtpkit/server');
-    const server = createServer({
-      hostname: 'bench.test',
-      limits: { maxMessageSize: 64 * 1024 * 1024, maxConnections: 10_000, maxConnectionsPerIp: 10_000 },
-      backend: {
-        openSession: () => ({
-          mail() {},
-          rcpt() {},
-          async data(body) {
-            for await (const _ of body) {
-              // drain
-            }
-          },
-        }),
-      },
-    });
-    await server.listen({ port, host: '127.0.0.1' });
-  } else {
-    const { SMTPServer } = await import('smtp-server');
-    const server = new SMTPServer({
-      logger: false,
-      disabledCommands: ['AUTH', 'STARTTLS'],
-      size: 64 * 1024 * 1024,
-      maxClients: 10_000,
-      onData(stream, _session, callback) {
-        stream.on('data', () => {});
-        stream.on('end', () => callback());
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  }
-  process.stdout.write('ready\n');
-} else {
-  await main();
-}
+await main();
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -93,8 +59,7 @@ async function startTarget(target: Target): Promise<{ port: number; child: Child
   if (target === 'smtp-sink') {
     child = spawn(SMTP_SINK, ['-u', 'nobody', `127.0.0.1:${port}`, '1024'], { stdio: 'ignore' });
   } else {
-    const self = fileURLToPath(import.meta.url);
-    child = spawn(process.execPath, ['--import', 'tsx', self, '--serve', target, String(port)], {
+    child = spawn(process.execPath, [SERVE_TARGET, target, String(port)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
   }
@@ -169,13 +134,17 @@ async function main(): Promise<void> {
     process.stdout.write('skip: Postfix smtp-source/smtp-sink not installed\n');
     return;
   }
+  if (!existsSync(BUILT_SERVER)) {
+    process.stdout.write('skip: @smtpkit/server is not built (npm run build)\n');
+    return;
+  }
   const scenarios = [
     { label: '4 KiB × 20 sessions', size: 4096, sessions: 20, messages: 20_000 },
     { label: '4 KiB × 1 session', size: 4096, sessions: 1, messages: 5_000 },
     { label: '1 MiB × 20 sessions', size: 1 << 20, sessions: 20, messages: 400 },
     { label: '1 MiB × 1 session', size: 1 << 20, sessions: 1, messages: 100 },
   ];
-  const targets: Target[] = ['smtpkit', 'smtp-server', 'smtp-sink'];
+  const targets: Target[] = ['smtpkit', 'smtp-server', 'smtp-sink', 'node-floor'];
   const rows: string[] = [];
   const pad = (s: string, n: number) => s.padEnd(n);
   rows.push(
@@ -214,8 +183,10 @@ async function main(): Promise<void> {
     process.stderr.write(`${scenario.label} done\n`);
     const peer = results.get('smtp-server')!;
     const sink = results.get('smtp-sink')!;
+    const floor = results.get('node-floor')!;
     rows.push(
       `${pad('', 22)}ratios: ${(ours.msgsPerSec / peer.msgsPerSec).toFixed(2)}× smtp-server, ${(ours.msgsPerSec / sink.msgsPerSec).toFixed(2)}× smtp-sink (msg/s); CPU/msg ${(ours.cpuPerMsg / peer.cpuPerMsg).toFixed(2)}× smtp-server's`,
+      `${pad('', 22)}node-floor (no parsing, the node:net ceiling): ${(floor.msgsPerSec / peer.msgsPerSec).toFixed(2)}× smtp-server; ours ${(ours.msgsPerSec / floor.msgsPerSec).toFixed(2)}× node-floor`,
     );
   }
   process.stdout.write(`${rows.join('\n')}\n`);
