@@ -2,9 +2,9 @@
  * SMTP commands (RFC 5321 §4.1.1) plus STARTTLS (RFC 3207), AUTH (RFC 4954), BDAT
  * (RFC 3030) and LHLO (RFC 2033), as a discriminated union keyed on `verb`.
  */
-import { hasLineBreakOrNul, utf8 } from './bytes';
+import { hasLineBreakOrNul, isAscii, utf8 } from './bytes';
 import { SmtpSyntaxError } from './errors';
-import { formatPath, type Path, parsePath, scanPathEnd } from './path';
+import { formatPath, type Path, parseCheckedPath, scanPathEnd } from './path';
 import type { EnhancedStatusCode } from './reply';
 import { decodeXtext, encodeXtext } from './xtext';
 
@@ -174,8 +174,42 @@ const VERBS: ReadonlySet<string> = new Set<Verb>([
   'AUTH',
 ]);
 
-function isVerb(word: string): word is Verb {
-  return VERBS.has(word);
+/** Four ASCII letters, upper-cased, as one number: the key of a four-letter verb. */
+function verbKey(text: string): number {
+  let key = 0;
+  for (let i = 0; i < 4; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+    // Verbs are ASCII (RFC 5321 §2.4): no case mapping may turn another character into one.
+    if (c > 0x7a) return -1;
+    key = key * 256 + c;
+  }
+  return key;
+}
+
+const VERB_BY_KEY: ReadonlyMap<number, Verb> = new Map(
+  [...VERBS].filter((v) => v.length === 4).map((v) => [verbKey(v), v as Verb]),
+);
+
+/**
+ * The verb `word` names, compared case-insensitively in ASCII only, as the interned literal
+ * (later switches and lookups compare it by identity); `undefined` if it is no verb.
+ */
+function verbOf(word: string): Verb | undefined {
+  if (word.length === 4) return VERB_BY_KEY.get(verbKey(word));
+  if (word.length === 8 && startsWithIgnoringCase(word, 'STARTTLS')) return 'STARTTLS';
+  return undefined;
+}
+
+/** Whether `text` starts with `upper` (upper-case ASCII), compared case-insensitively in ASCII. */
+function startsWithIgnoringCase(text: string, upper: string): boolean {
+  if (text.length < upper.length) return false;
+  for (let i = 0; i < upper.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+    if (c !== upper.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 // RFC 5321 §4.1.2: esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-");
@@ -302,8 +336,13 @@ function parseRcptParameters(text: string): RcptParameters {
 }
 
 /** "FROM:" / "TO:" then optional spaces (tolerated, as most servers do), a path, parameters. */
-function parsePathArgument(rest: string, prefix: 'FROM:' | 'TO:', enhanced: EnhancedStatusCode) {
-  if (rest.slice(0, prefix.length).toUpperCase() !== prefix) {
+function parsePathArgument(
+  rest: string,
+  prefix: 'FROM:' | 'TO:',
+  enhanced: EnhancedStatusCode,
+  ascii: boolean,
+) {
+  if (!startsWithIgnoringCase(rest, prefix)) {
     throw fail(501, '5.5.4', `Syntax: ${prefix === 'FROM:' ? 'MAIL FROM:<address>' : 'RCPT TO:<address>'}`);
   }
   let at = prefix.length;
@@ -313,7 +352,8 @@ function parsePathArgument(rest: string, prefix: 'FROM:' | 'TO:', enhanced: Enha
   if (end < rest.length && rest.charAt(end) !== ' ') throw fail(501, enhanced, 'Bad address syntax');
   let path: Path;
   try {
-    path = parsePath(rest.slice(at, end));
+    // The line was checked whole for CR, LF and NUL.
+    path = parseCheckedPath(rest.slice(at, end), ascii);
   } catch (error) {
     if (error instanceof SmtpSyntaxError)
       throw fail(501, enhanced, error.reply.lines[0] ?? 'Bad address syntax');
@@ -355,9 +395,10 @@ export function parseCommand(line: string | Uint8Array): Command {
   if (text.endsWith('\n')) text = text.slice(0, text.endsWith('\r\n') ? -2 : -1);
   if (hasLineBreakOrNul(text)) throw fail(500, '5.5.2', 'Syntax error: CR, LF or NUL in command');
   const space = text.indexOf(' ');
-  const word = (space === -1 ? text : text.slice(0, space)).toUpperCase();
+  const word = verbOf(space === -1 ? text : text.slice(0, space));
   const rest = space === -1 ? '' : text.slice(space + 1);
-  if (!isVerb(word)) throw fail(500, '5.5.1', 'Command unrecognized');
+  if (word === undefined) throw fail(500, '5.5.1', 'Command unrecognized');
+  const ascii = isAscii(rest);
   switch (word) {
     case 'EHLO':
     case 'HELO':
@@ -368,12 +409,12 @@ export function parseCommand(line: string | Uint8Array): Command {
       return { verb: word, domain };
     }
     case 'MAIL': {
-      const { path, params } = parsePathArgument(rest, 'FROM:', '5.1.7');
+      const { path, params } = parsePathArgument(rest, 'FROM:', '5.1.7', ascii);
       if (path.kind === 'postmaster') throw fail(501, '5.1.7', 'Bad sender address syntax');
       return { verb: 'MAIL', reversePath: path, params: parseMailParameters(params) };
     }
     case 'RCPT': {
-      const { path, params } = parsePathArgument(rest, 'TO:', '5.1.3');
+      const { path, params } = parsePathArgument(rest, 'TO:', '5.1.3', ascii);
       if (path.kind === 'null') throw fail(501, '5.1.3', 'Null recipient not allowed');
       return { verb: 'RCPT', forwardPath: path, params: parseRcptParameters(params) };
     }

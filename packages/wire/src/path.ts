@@ -153,8 +153,11 @@ interface ParsedDomain {
   readonly addressLiteral?: AddressLiteral;
 }
 
-/** Domain / address-literal (RFC 5321 §4.1.2, §4.1.3). Returns undefined if invalid. */
-function parseDomainPart(text: string): ParsedDomain | undefined {
+/**
+ * Domain / address-literal (RFC 5321 §4.1.2, §4.1.3). Returns undefined if invalid. `ascii`:
+ * the caller already knows whether `text` is all ASCII.
+ */
+function parseDomainPart(text: string, ascii = isAscii(text)): ParsedDomain | undefined {
   if (text.startsWith('[')) {
     if (!text.endsWith(']')) return undefined;
     const inner = text.slice(1, -1);
@@ -173,7 +176,7 @@ function parseDomainPart(text: string): ParsedDomain | undefined {
     if (!STANDARDIZED_TAG.test(tag) || !DCONTENT.test(content)) return undefined;
     return { domain: text, asciiDomain: text, addressLiteral: { kind: 'general', tag, content } };
   }
-  if (isAscii(text)) {
+  if (ascii) {
     // Fast path: no U-labels, nothing to convert but case.
     if (!ASCII_DOMAIN.test(text) || text.length > MAX_DOMAIN_LENGTH) return undefined;
     return { domain: text, asciiDomain: text.toLowerCase() };
@@ -208,26 +211,43 @@ function formatLocalPart(localPart: string): string | undefined {
   return `"${localPart.replace(/["\\]/g, '\\$&')}"`;
 }
 
-function buildMailbox(localPart: string, parsed: ParsedDomain): Mailbox {
-  const written = formatLocalPart(localPart);
+/**
+ * The Mailbox for a parsed local part and domain. `written`: the local part as it is written
+ * in an address when the caller knows it (an ASCII dot-string is written as is); `ascii`:
+ * whether both parts are known to be ASCII.
+ */
+function buildMailbox(
+  localPart: string,
+  parsed: ParsedDomain,
+  written = formatLocalPart(localPart),
+  ascii = isAscii(localPart) && isAscii(parsed.domain),
+): Mailbox {
   if (written === undefined) throw syntaxError('Bad local part');
-  const mailbox: Mailbox = {
-    localPart,
-    domain: parsed.domain,
-    asciiDomain: parsed.asciiDomain,
-    ...(parsed.addressLiteral ? { addressLiteral: parsed.addressLiteral } : {}),
-    address: `${written}@${parsed.domain}`,
-    utf8: !isAscii(localPart) || !isAscii(parsed.domain),
-  };
-  return mailbox;
+  const address = `${written}@${parsed.domain}`;
+  // Two literals rather than a spread: a mailbox is built for every MAIL and RCPT.
+  return parsed.addressLiteral
+    ? {
+        localPart,
+        domain: parsed.domain,
+        asciiDomain: parsed.asciiDomain,
+        addressLiteral: parsed.addressLiteral,
+        address,
+        utf8: !ascii,
+      }
+    : { localPart, domain: parsed.domain, asciiDomain: parsed.asciiDomain, address, utf8: !ascii };
 }
 
 /**
  * Find where a mailbox's local part ends in `text` starting at `from`: after a quoted string
- * (honouring backslash escapes) or at the "@" of a dot-string. Returns the index of the "@"
- * and the local part's value, or undefined.
+ * (honouring backslash escapes) or at the "@" of a dot-string. Returns the index of the "@",
+ * the local part's value and whether it was a dot-string, or undefined. `ascii`: `text` is
+ * known to be all ASCII.
  */
-function scanLocalPart(text: string, from: number): { at: number; value: string } | undefined {
+function scanLocalPart(
+  text: string,
+  from: number,
+  ascii: boolean,
+): { at: number; value: string; dotString: boolean } | undefined {
   if (text.charAt(from) === '"') {
     let value = '';
     for (let i = from + 1; i < text.length; i++) {
@@ -240,7 +260,7 @@ function scanLocalPart(text: string, from: number): { at: number; value: string 
         i++;
       } else if (c === '"') {
         if (text.charAt(i + 1) !== '@') return undefined;
-        return { at: i + 1, value };
+        return { at: i + 1, value, dotString: false };
       } else if (c < ' ' || c === '\x7f') {
         return undefined;
       } else {
@@ -252,19 +272,25 @@ function scanLocalPart(text: string, from: number): { at: number; value: string 
   const at = text.indexOf('@', from);
   if (at === -1) return undefined;
   const value = text.slice(from, at);
-  return ASCII_DOT_STRING.test(value) || DOT_STRING.test(value) ? { at, value } : undefined;
+  // For ASCII text the Unicode-mode DOT_STRING can only agree with ASCII_DOT_STRING.
+  return ASCII_DOT_STRING.test(value) || (!ascii && DOT_STRING.test(value))
+    ? { at, value, dotString: true }
+    : undefined;
 }
 
-/** Parse `Mailbox` occupying exactly `text`. */
-function parseMailboxText(text: string): Mailbox {
-  const scanned = scanLocalPart(text, 0);
+/** Parse `Mailbox` occupying exactly `text`; `ascii`: `text` is known to be all ASCII. */
+function parseMailboxText(text: string, ascii: boolean): Mailbox {
+  const scanned = scanLocalPart(text, 0, ascii);
   if (!scanned) throw syntaxError('Bad mailbox syntax');
-  if (utf8Length(text.slice(0, scanned.at)) > MAX_LOCAL_PART_LENGTH) {
+  if ((ascii ? scanned.at : utf8Length(text.slice(0, scanned.at))) > MAX_LOCAL_PART_LENGTH) {
     throw syntaxError(`Local part longer than ${MAX_LOCAL_PART_LENGTH} octets (RFC 5321 §4.5.3.1.1)`);
   }
-  const parsed = parseDomainPart(text.slice(scanned.at + 1));
+  const parsed = parseDomainPart(text.slice(scanned.at + 1), ascii);
   if (!parsed) throw syntaxError('Bad domain or address literal');
-  return buildMailbox(scanned.value, parsed);
+  // An ASCII dot-string is written as is; anything else is formatted (quoted if need be).
+  return ascii && scanned.dotString
+    ? buildMailbox(scanned.value, parsed, scanned.value, true)
+    : buildMailbox(scanned.value, parsed);
 }
 
 /**
@@ -303,13 +329,22 @@ export function scanPathEnd(text: string, from: number): number {
  */
 export function parsePath(text: string): Path {
   if (hasLineBreakOrNul(text)) throw syntaxError('Bad path syntax');
-  if (utf8Length(text) > MAX_PATH_LENGTH) {
+  return parseCheckedPath(text, isAscii(text));
+}
+
+/**
+ * {@link parsePath} for text already known to hold no CR, LF or NUL (a command line that was
+ * checked whole); `ascii`: whether it is all ASCII, also known from the line.
+ * @internal
+ */
+export function parseCheckedPath(text: string, ascii: boolean): Path {
+  if ((ascii ? text.length : utf8Length(text)) > MAX_PATH_LENGTH) {
     throw syntaxError(`Path longer than ${MAX_PATH_LENGTH} octets (RFC 5321 §4.5.3.1.3)`);
   }
   if (!text.startsWith('<') || scanPathEnd(text, 0) !== text.length) throw syntaxError('Bad path syntax');
   let inner = text.slice(1, -1);
   if (inner === '') return { kind: 'null' };
-  if (inner.toLowerCase() === 'postmaster') return { kind: 'postmaster' };
+  if (inner.length === 10 && inner.toLowerCase() === 'postmaster') return { kind: 'postmaster' };
   if (inner.startsWith('@')) {
     // RFC 5321 §4.1.1.3, Appendix C: a source route "@a,@b:" is accepted and ignored.
     const colon = inner.indexOf(':');
@@ -319,7 +354,7 @@ export function parsePath(text: string): Path {
     }
     inner = inner.slice(colon + 1);
   }
-  return { kind: 'mailbox', mailbox: parseMailboxText(inner) };
+  return { kind: 'mailbox', mailbox: parseMailboxText(inner, ascii) };
 }
 
 /**
@@ -337,7 +372,7 @@ export function parseMailbox(text: string): Mailbox {
   if (utf8Length(text) + 2 > MAX_PATH_LENGTH) {
     throw syntaxError(`Path longer than ${MAX_PATH_LENGTH} octets (RFC 5321 §4.5.3.1.3)`);
   }
-  return parseMailboxText(text);
+  return parseMailboxText(text, isAscii(text));
 }
 
 /**

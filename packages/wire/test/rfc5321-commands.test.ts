@@ -22,6 +22,14 @@ describe('commands (RFC 5321 §4.1.1)', () => {
     expect(replyFor('EHLO')).toBe('501 5.5.4');
   });
 
+  it('verbs and the FROM:/TO: keywords are ASCII: no Unicode case mapping makes one (RFC 5321 §2.4)', () => {
+    expect(parseCommand('sTaRtTlS')).toEqual({ verb: 'STARTTLS' });
+    expect(parseCommand('mail from:<a@example.org>')).toMatchObject({ verb: 'MAIL' });
+    // U+0131 dotless i and U+017F long s upper-case to I and S in JavaScript.
+    expect(replyFor('ma\u0131l FROM:<a@example.org>')).toBe('500 5.5.1');
+    expect(replyFor('\u017ftarttls')).toBe('500 5.5.1');
+  });
+
   it('§4.1.1.2 MAIL with typed parameters (RFC 1870, 6152, 3030, 6531, 3461, 4954, 8689)', () => {
     const cmd = parseCommand(
       'MAIL FROM:<a@example.org> size=1000 BODY=8bitmime SMTPUTF8 RET=HDRS ENVID=QQ+2B1 AUTH=<> REQUIRETLS X-Foo=bar Y',
