@@ -2,7 +2,7 @@
  * SMTP commands (RFC 5321 §4.1.1) plus STARTTLS (RFC 3207), AUTH (RFC 4954), BDAT
  * (RFC 3030) and LHLO (RFC 2033), as a discriminated union keyed on `verb`.
  */
-import { hasLineBreakOrNul, isAscii, utf8 } from './bytes';
+import { CR, hasLineBreakOrNul, isAscii, LF, utf8 } from './bytes';
 import { SmtpSyntaxError } from './errors';
 import { formatPath, type Path, parseCheckedPath, scanPathEnd } from './path';
 import type { EnhancedStatusCode } from './reply';
@@ -175,6 +175,12 @@ const VERBS: ReadonlySet<string> = new Set<Verb>([
 ]);
 
 /** Four ASCII letters, upper-cased, as one number: the key of a four-letter verb. */
+/** Whether `bytes[0, end)` is all ASCII. */
+function isAsciiBytes(bytes: Uint8Array, end: number): boolean {
+  for (let i = 0; i < end; i++) if (bytes[i]! > 0x7f) return false;
+  return true;
+}
+
 function verbKey(text: string): number {
   let key = 0;
   for (let i = 0; i < 4; i++) {
@@ -243,7 +249,14 @@ function badValue(keyword: string): SmtpSyntaxError {
   return fail(501, '5.5.4', `Invalid ${keyword} parameter`);
 }
 
+/** Whether a parameter string holds no parameters (the common MAIL and RCPT). */
+function noParameters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== 0x20) return false;
+  return true;
+}
+
 function parseMailParameters(text: string): MailParameters {
+  if (noParameters(text)) return {};
   const params: { -readonly [K in keyof MailParameters]: MailParameters[K] } = {};
   const extensions: EsmtpParameter[] = [];
   const seen = new Set<string>();
@@ -296,6 +309,7 @@ function parseMailParameters(text: string): MailParameters {
 }
 
 function parseRcptParameters(text: string): RcptParameters {
+  if (noParameters(text)) return {};
   const params: { -readonly [K in keyof RcptParameters]: RcptParameters[K] } = {};
   const extensions: EsmtpParameter[] = [];
   const seen = new Set<string>();
@@ -383,22 +397,31 @@ function noArguments(verb: SimpleCommand['verb'], rest: string): SimpleCommand {
  */
 export function parseCommand(line: string | Uint8Array): Command {
   let text: string;
+  let asciiLine = false;
   if (typeof line === 'string') {
     text = line;
+    if (text.endsWith('\n')) text = text.slice(0, text.endsWith('\r\n') ? -2 : -1);
   } else {
-    try {
-      text = strictUtf8.decode(line);
-    } catch {
-      throw fail(500, '5.5.2', 'Command is not valid UTF-8');
+    let end = line.length;
+    if (end > 0 && line[end - 1] === LF) end -= end > 1 && line[end - 2] === CR ? 2 : 1;
+    asciiLine = isAsciiBytes(line, end);
+    if (asciiLine) {
+      // Most command lines: no UTF-8 to validate, and a decoder call costs more than the line.
+      text = String.fromCharCode.apply(null, line.subarray(0, end) as unknown as number[]);
+    } else {
+      try {
+        text = strictUtf8.decode(line.subarray(0, end));
+      } catch {
+        throw fail(500, '5.5.2', 'Command is not valid UTF-8');
+      }
     }
   }
-  if (text.endsWith('\n')) text = text.slice(0, text.endsWith('\r\n') ? -2 : -1);
   if (hasLineBreakOrNul(text)) throw fail(500, '5.5.2', 'Syntax error: CR, LF or NUL in command');
   const space = text.indexOf(' ');
   const word = verbOf(space === -1 ? text : text.slice(0, space));
   const rest = space === -1 ? '' : text.slice(space + 1);
   if (word === undefined) throw fail(500, '5.5.1', 'Command unrecognized');
-  const ascii = isAscii(rest);
+  const ascii = asciiLine || isAscii(rest);
   switch (word) {
     case 'EHLO':
     case 'HELO':

@@ -299,16 +299,16 @@ function parseMailboxText(text: string, ascii: boolean): Mailbox {
  * ">" or -1.
  */
 export function scanPathEnd(text: string, from: number): number {
-  if (text.charAt(from) !== '<') return -1;
+  if (text.charCodeAt(from) !== 0x3c /* < */) return -1;
   let quoted = false;
   for (let i = from + 1; i < text.length; i++) {
-    const c = text.charAt(i);
+    const c = text.charCodeAt(i);
     if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') {
+      if (c === 0x5c /* \\ */) i++;
+      else if (c === 0x22 /* " */) quoted = false;
+    } else if (c === 0x22) {
       quoted = true;
-    } else if (c === '>') {
+    } else if (c === 0x3e /* > */) {
       return i + 1;
     }
   }
