@@ -3,6 +3,8 @@
  * Bare CR or LF is refused (default) or normalised, like Postfix's smtpd_forbid_bare_newline:
  * every SMTP-smuggling variant (`\n.\n`, `\r.\r`, `\r\n.\n`, `\n.\r\n`, ...) ends nothing.
  */
+
+import { loadForScan, scanLoaded } from './body-scan-simd';
 import { concat } from './bytes';
 import { skipUnstuff, unstuffState, wordView } from './line-scan';
 import type { Reply } from './reply';
@@ -326,6 +328,7 @@ export class DataDecoder {
   #process(chunk: Uint8Array): number {
     const len = chunk.length;
     const words = wordView(chunk);
+    const simd = loadForScan(chunk);
     let state = this.#state;
     let seg = 0; // start of the current run of octets passed through unchanged
     let i = 0;
@@ -334,7 +337,15 @@ export class DataDecoder {
         case MID: {
           // The common path: skip text, ordinary CRLFs and stuffed dots in bulk.
           const from = this.#ranges.length;
-          const skipped = skipUnstuff(chunk, words, i, seg, this.#ranges);
+          let start = i;
+          if (simd) {
+            // Jump over plain lines to the first one with work (a dot, a bare line end),
+            // or to the last line end; never onto the LF of a CRLF.
+            const q = scanLoaded(i);
+            start = q === -1 ? Math.max(i, len - 2) : q;
+            if (start > i && chunk[start] === LF) start--;
+          }
+          const skipped = skipUnstuff(chunk, words, start, seg, this.#ranges);
           const q = skipped >>> 1;
           this.#account(from, unstuffState.seg - seg, unstuffState.removed);
           seg = unstuffState.seg;

@@ -17,7 +17,7 @@
  * Lanes are scanned from j = from - 1 (an LF at `from` is seen through its predecessor),
  * and the first flagged index, raised to `from`, is returned (-1: none). The `!` after the
  * chunk makes a CR at its very end irregular (its LF may be in the next chunk). The module's
- * source is `body-scan-simd.wat` beside this file (`node packages/dkim/scripts/build-wasm.mjs`
+ * source is `body-scan-simd.wat` beside this file (`node scripts/build-wasm.mjs`
  * assembles it into MODULE; a test checks they agree). In outline, per function, with $X the 16-lane
  * splat of byte X (module memory: the chunk at 16, the rewrite's state at 0x4ff00, its
  * output at 0x50000, 64 KiB):
