@@ -252,7 +252,8 @@ export class CommandDecoder {
       this.#scanned = buf.length;
       return undefined;
     }
-    this.#buf = buf.subarray(lf + 1);
+    // Usually the line was all there was (a client waiting for the reply).
+    this.#buf = lf + 1 === buf.length ? EMPTY : buf.subarray(lf + 1);
     this.#scanned = 0;
     if (lf + 1 > limitFor(buf)) return TOO_LONG;
     return buf.subarray(0, lf > 0 && buf[lf - 1] === CR ? lf - 1 : lf);

@@ -404,16 +404,12 @@ export function parseCommand(line: string | Uint8Array): Command {
   } else {
     let end = line.length;
     if (end > 0 && line[end - 1] === LF) end -= end > 1 && line[end - 2] === CR ? 2 : 1;
+    // Known ASCII, the line needs no more Unicode checks below (most lines are).
     asciiLine = isAsciiBytes(line, end);
-    if (asciiLine) {
-      // Most command lines: no UTF-8 to validate, and a decoder call costs more than the line.
-      text = String.fromCharCode.apply(null, line.subarray(0, end) as unknown as number[]);
-    } else {
-      try {
-        text = strictUtf8.decode(line.subarray(0, end));
-      } catch {
-        throw fail(500, '5.5.2', 'Command is not valid UTF-8');
-      }
+    try {
+      text = strictUtf8.decode(end === line.length ? line : line.subarray(0, end));
+    } catch {
+      throw fail(500, '5.5.2', 'Command is not valid UTF-8');
     }
   }
   if (hasLineBreakOrNul(text)) throw fail(500, '5.5.2', 'Syntax error: CR, LF or NUL in command');

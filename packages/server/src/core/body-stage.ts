@@ -4,7 +4,7 @@
  * `body` actions, never whole, and enforces SIZE while it streams (RFC 1870 §6.2). The session
  * owns the protocol state; this file owns the body's bytes and its refusal.
  */
-import { type CommandDecoder, DataDecoder, type Reply } from '@smtpkit/wire';
+import { type CommandDecoder, DataDecoder, type DataDecoderOptions, type Reply } from '@smtpkit/wire';
 import type { ResolvedExtensions, ResolvedLimits } from './options';
 import type { ServerAction } from './session-actions';
 import type { ServerState } from './state';
@@ -38,13 +38,19 @@ export class BodyStage {
   private bdatLast = false;
   private bdatRefusal: Reply | undefined;
   private bdatResume: ServerState = 'rcpt';
+  /** The options of every message's DataDecoder, made once per connection. */
+  private readonly decoderOptions: DataDecoderOptions;
 
   constructor(
     private readonly ext: ResolvedExtensions,
     private readonly limits: ResolvedLimits,
     private readonly bareLineEndings: 'reject' | 'normalize',
     private readonly push: (action: ServerAction) => void,
-  ) {}
+  ) {
+    this.decoderOptions = this.enforcesSize()
+      ? { bareLineEndings, maxSize: limits.maxMessageSize }
+      : { bareLineEndings };
+  }
 
   /** Opens the backend's body stream for a new message. */
   openStream(): void {
@@ -58,10 +64,7 @@ export class BodyStage {
 
   /** DATA was accepted: `early` is what the client pipelined after the command. */
   beginData(early: Uint8Array): void {
-    const body = new DataDecoder({
-      bareLineEndings: this.bareLineEndings,
-      ...(this.enforcesSize() ? { maxSize: this.limits.maxMessageSize } : {}),
-    });
+    const body = new DataDecoder(this.decoderOptions);
     this.data = body;
     // Bytes pipelined after DATA are the start of the body.
     if (early.length > 0) body.feed(early);
