@@ -29,14 +29,16 @@ import {
   type ServerSessionOptions,
 } from './options';
 import { replyForFailure } from './replies';
-import type { ServerAction } from './session-actions';
+import type { BackendCall, ServerAction } from './session-actions';
 import type { SessionIo } from './session-io';
-import { isCommandState, type ServerState, type TableVerb, TRANSITIONS } from './state';
+import { isCommandState, type ServerState, TRANSITIONS, type TransitionRow } from './state';
 import { isXclientLine, parseXclient } from './xclient';
 
 export type { BackendCall, ServerAction } from './session-actions';
 
 const AUTH_LINE = /^AUTH(?: |$)/i;
+/** The body ended normally: the same call every time. */
+const DATA_END: BackendCall = { kind: 'data-end' };
 const utf8 = new TextEncoder();
 
 /** A string's length in UTF-8 octets. */
@@ -90,6 +92,10 @@ export class ServerSession {
   // The mail transaction.
   private mailParams: MailParameters | undefined;
   private recipients = 0;
+  /** MAIL's parameters while the backend decides on them. */
+  private pendingMailParams: MailParameters | undefined;
+  /** Why the body in the backend's hands will be refused, if it will be (see finishBody). */
+  private bodyRefusal: Reply | undefined;
   private readonly io: SessionIo;
   private readonly auth: AuthExchange;
   private readonly body: BodyStage;
@@ -309,10 +315,10 @@ export class ServerSession {
     this.dispatch(command);
   }
 
-  private allowed(verb: TableVerb): boolean {
+  /** Whether the state table lets the command in (`TRANSITIONS.MAIL`, ...); else 503 5.5.1. */
+  private allowed(row: TransitionRow): boolean {
     const state = this.state;
     if (!isCommandState(state)) return false;
-    const row = TRANSITIONS[verb];
     if (row.allowed.includes(state)) return true;
     this.out.send(503, '5.5.1', `Error: ${row.refusal[state] ?? 'Bad sequence of commands'}`);
     this.countBad();
@@ -339,7 +345,7 @@ export class ServerSession {
         this.onBdat(command.size, command.last);
         return;
       case 'RSET':
-        if (!this.allowed('RSET') || !this.junk()) return;
+        if (!this.allowed(TRANSITIONS.RSET) || !this.junk()) return;
         this.resetTransaction(() => this.out.send(250, '2.0.0', 'Ok'));
         return;
       case 'QUIT':
@@ -350,7 +356,7 @@ export class ServerSession {
       case 'VRFY':
       case 'EXPN':
       case 'HELP': {
-        if (!this.allowed(command.verb) || !this.junk()) return;
+        if (!this.allowed(TRANSITIONS[command.verb]) || !this.junk()) return;
         const reply = INFORMATIONAL_REPLIES[command.verb];
         this.out.send(reply.code, reply.enhanced, reply.text);
         return;
@@ -373,7 +379,7 @@ export class ServerSession {
       this.countBad();
       return;
     }
-    if (!this.allowed(verb)) return;
+    if (!this.allowed(TRANSITIONS[verb])) return;
     this.resetTransaction(() => {
       this.heloName = domain;
       this.esmtp = verb !== 'HELO';
@@ -396,8 +402,27 @@ export class ServerSession {
 
   // ---- MAIL / RCPT ------------------------------------------------------------------------
 
+  // The backend's answers to the calls of every transaction, made once: a closure per call
+  // would be three allocations per message for nothing.
+  private readonly mailAccepted = (): void => {
+    this.mailParams = this.pendingMailParams;
+    this.pendingMailParams = undefined;
+    this.recipients = 0;
+    this.state = 'mail';
+    this.out.sendBytes(250, this.out.fast.mailOk);
+  };
+  private readonly rcptAccepted = (): void => {
+    this.recipients++;
+    this.state = 'rcpt';
+    this.out.sendBytes(250, this.out.fast.rcptOk);
+  };
+  private readonly callRefused = (error: unknown): void => {
+    this.pendingMailParams = undefined;
+    this.out.sendReply(replyForFailure(error));
+  };
+
   private onMail(reversePath: Path, params: MailParameters): void {
-    if (!this.allowed('MAIL')) return;
+    if (!this.allowed(TRANSITIONS.MAIL)) return;
     if (this.options.requireAuth && this.authenticatedAs === undefined) {
       this.out.send(530, '5.7.0', 'Authentication required');
       return;
@@ -412,20 +437,12 @@ export class ServerSession {
       this.out.sendReply(problem);
       return;
     }
-    this.out.call(
-      { kind: 'mail', reversePath, params },
-      () => {
-        this.mailParams = params;
-        this.recipients = 0;
-        this.state = 'mail';
-        this.out.sendBytes(250, this.out.fast.mailOk);
-      },
-      (error) => this.out.sendReply(replyForFailure(error)),
-    );
+    this.pendingMailParams = params;
+    this.out.call({ kind: 'mail', reversePath, params }, this.mailAccepted, this.callRefused);
   }
 
   private onRcpt(forwardPath: Path, params: RcptParameters): void {
-    if (!this.allowed('RCPT')) return;
+    if (!this.allowed(TRANSITIONS.RCPT)) return;
     // RFC 5321 §4.5.3.1.8: 452 (4.5.3, RFC 3463) for recipients over the limit.
     if (this.recipients >= this.limits.maxRecipients) {
       this.out.send(452, '4.5.3', 'Error: too many recipients');
@@ -436,15 +453,7 @@ export class ServerSession {
       this.out.sendReply(problem);
       return;
     }
-    this.out.call(
-      { kind: 'rcpt', forwardPath, params },
-      () => {
-        this.recipients++;
-        this.state = 'rcpt';
-        this.out.sendBytes(250, this.out.fast.rcptOk);
-      },
-      (error) => this.out.sendReply(replyForFailure(error)),
-    );
+    this.out.call({ kind: 'rcpt', forwardPath, params }, this.rcptAccepted, this.callRefused);
   }
 
   // ---- DATA -------------------------------------------------------------------------------
@@ -456,7 +465,7 @@ export class ServerSession {
       this.countBad();
       return;
     }
-    if (!this.allowed('DATA')) return;
+    if (!this.allowed(TRANSITIONS.DATA)) return;
     // RFC 3030 §3: a BINARYMIME body can only be sent with BDAT.
     if (this.mailParams?.body === 'BINARYMIME') {
       this.out.send(503, '5.5.1', 'Error: BINARYMIME requires BDAT');
@@ -482,19 +491,21 @@ export class ServerSession {
   private finishBody(): void {
     const refusal = this.body.refusal;
     this.body.open = false;
-    this.out.call(
-      refusal ? { kind: 'data-end', refusal } : { kind: 'data-end' },
-      (value) => {
-        if (refusal) this.replyPerRecipient(refusal, undefined);
-        else this.replyPerRecipient(undefined, value);
-        this.endTransaction();
-      },
-      (error) => {
-        this.replyPerRecipient(refusal ?? replyForFailure(error), undefined);
-        this.endTransaction();
-      },
-    );
+    this.bodyRefusal = refusal;
+    this.out.call(refusal ? { kind: 'data-end', refusal } : DATA_END, this.bodySettled, this.bodyFailed);
   }
+
+  private readonly bodySettled = (value: unknown): void => {
+    const refusal = this.bodyRefusal;
+    if (refusal) this.replyPerRecipient(refusal, undefined);
+    else this.replyPerRecipient(undefined, value);
+    this.endTransaction();
+  };
+
+  private readonly bodyFailed = (error: unknown): void => {
+    this.replyPerRecipient(this.bodyRefusal ?? replyForFailure(error), undefined);
+    this.endTransaction();
+  };
 
   /** SMTP: one reply. LMTP (RFC 2033 §4.2): one reply per accepted recipient, in order. */
   private replyPerRecipient(failure: Reply | undefined, value: unknown): void {
@@ -512,6 +523,7 @@ export class ServerSession {
   }
 
   private endTransaction(): void {
+    this.bodyRefusal = undefined;
     this.mailParams = undefined;
     this.recipients = 0;
     this.body.refusal = undefined;
@@ -599,7 +611,7 @@ export class ServerSession {
       this.countBad();
       return;
     }
-    if (!this.allowed('STARTTLS')) return;
+    if (!this.allowed(TRANSITIONS.STARTTLS)) return;
     this.out.send(220, '2.0.0', 'Ready to start TLS');
     // RFC 3207 §4.2: discard everything pipelined after STARTTLS (CVE-2011-0411).
     this.decoder.takeBuffered();
@@ -620,7 +632,7 @@ export class ServerSession {
       this.out.send(503, '5.5.1', 'Error: already authenticated');
       return;
     }
-    if (!this.allowed('AUTH')) return;
+    if (!this.allowed(TRANSITIONS.AUTH)) return;
     if (offered.length === 0) {
       // RFC 4954 §6: 538 when the mechanism needs an encrypted connection.
       this.out.send(538, '5.7.11', 'Encryption required for requested authentication mechanism');
@@ -637,7 +649,7 @@ export class ServerSession {
   // ---- XCLIENT (Postfix XCLIENT_README) ---------------------------------------------------
 
   private onXclient(line: string): void {
-    if (!this.allowed('XCLIENT')) return;
+    if (!this.allowed(TRANSITIONS.XCLIENT)) return;
     const parsed = parseXclient(line);
     if (!parsed.ok) {
       this.out.sendReply(parsed.reply);

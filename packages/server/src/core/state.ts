@@ -61,12 +61,13 @@ export function isCommandState(state: ServerState): state is CommandState {
  * `503 5.5.1` reply. Anything not listed as allowed is a wrong-order command.
  * @internal
  */
-export const TRANSITIONS: Readonly<
-  Record<
-    TableVerb,
-    { readonly allowed: readonly CommandState[]; readonly refusal: Partial<Record<CommandState, string>> }
-  >
-> = {
+/** One verb's row of the state table: where it is allowed, and why not elsewhere. @internal */
+export interface TransitionRow {
+  readonly allowed: readonly CommandState[];
+  readonly refusal: Partial<Record<CommandState, string>>;
+}
+
+export const TRANSITIONS: Readonly<Record<TableVerb, TransitionRow>> = {
   // RFC 5321 §4.1.4: EHLO may come at any time and resets the transaction (§4.1.1.1).
   EHLO: { allowed: ['initial', 'ready', 'mail', 'rcpt', 'chunking'], refusal: {} },
   HELO: { allowed: ['initial', 'ready', 'mail', 'rcpt', 'chunking'], refusal: {} },
