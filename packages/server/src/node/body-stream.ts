@@ -43,7 +43,7 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
     this.ended = true;
     const waiting = this.waiting;
     this.waiting = undefined;
-    waiting?.resolve({ value: undefined, done: true });
+    waiting?.resolve(DONE);
   }
 
   /** Ends the body with an error the backend's reader sees (message refused mid-stream). */
@@ -67,30 +67,47 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     if (this.iterating) throw new TypeError('the message body can be read only once');
     this.iterating = true;
-    return {
-      next: () => {
-        const chunk = this.chunks.shift();
-        if (chunk !== undefined) {
-          const wasFull = this.buffered >= this.highWaterMark;
-          this.buffered -= chunk.length;
-          if (wasFull && this.buffered < this.highWaterMark / 2) this.onDrain();
-          return Promise.resolve({ value: chunk, done: false });
-        }
-        if (this.failure) return Promise.reject(this.failure);
-        if (this.ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
-          this.waiting = { resolve, reject };
-        });
-      },
-      return: () => {
-        // The reader stopped early: drop what is buffered so the producer is never held back.
-        this.chunks.length = 0;
-        this.buffered = 0;
-        this.ended = true;
-        this.waiting = undefined;
-        this.onDrain();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    };
+    return new BodyIterator(this);
+  }
+
+  /** The reader asks for the next chunk. @internal */
+  take(): Promise<IteratorResult<Uint8Array>> {
+    const chunk = this.chunks.shift();
+    if (chunk !== undefined) {
+      const wasFull = this.buffered >= this.highWaterMark;
+      this.buffered -= chunk.length;
+      if (wasFull && this.buffered < this.highWaterMark / 2) this.onDrain();
+      return Promise.resolve({ value: chunk, done: false });
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.ended) return Promise.resolve(DONE);
+    return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  /** The reader stopped early: drop what is buffered so the producer is never held back. @internal */
+  abandon(): Promise<IteratorResult<Uint8Array>> {
+    this.chunks.length = 0;
+    this.buffered = 0;
+    this.ended = true;
+    this.waiting = undefined;
+    this.onDrain();
+    return Promise.resolve(DONE);
+  }
+}
+
+const DONE: IteratorResult<Uint8Array> = Object.freeze({ value: undefined, done: true });
+
+/** The iterator `for await` uses: methods on a prototype, nothing allocated per message but itself. */
+class BodyIterator implements AsyncIterator<Uint8Array> {
+  constructor(private readonly body: BodyStream) {}
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    return this.body.take();
+  }
+
+  return(): Promise<IteratorResult<Uint8Array>> {
+    return this.body.abandon();
   }
 }
