@@ -175,10 +175,19 @@ const VERBS: ReadonlySet<string> = new Set<Verb>([
 ]);
 
 /** Four ASCII letters, upper-cased, as one number: the key of a four-letter verb. */
-/** Whether `bytes[0, end)` is all ASCII. */
-function isAsciiBytes(bytes: Uint8Array, end: number): boolean {
-  for (let i = 0; i < end; i++) if (bytes[i]! > 0x7f) return false;
-  return true;
+const ASCII = 0;
+const NON_ASCII = 1;
+const LINE_BREAK_OR_NUL = 2;
+
+/** What `bytes[0, end)` holds: ASCII only, non-ASCII octets, or a CR, LF or NUL (refused). */
+function classifyLine(bytes: Uint8Array, end: number): number {
+  let kind = ASCII;
+  for (let i = 0; i < end; i++) {
+    const b = bytes[i]!;
+    if (b === 0x0d || b === 0x0a || b === 0) return LINE_BREAK_OR_NUL;
+    if (b > 0x7f) kind = NON_ASCII;
+  }
+  return kind;
 }
 
 function verbKey(text: string): number {
@@ -404,15 +413,19 @@ export function parseCommand(line: string | Uint8Array): Command {
   } else {
     let end = line.length;
     if (end > 0 && line[end - 1] === LF) end -= end > 1 && line[end - 2] === CR ? 2 : 1;
+    const octets = classifyLine(line, end);
+    if (octets === LINE_BREAK_OR_NUL) throw fail(500, '5.5.2', 'Syntax error: CR, LF or NUL in command');
     // Known ASCII, the line needs no more Unicode checks below (most lines are).
-    asciiLine = isAsciiBytes(line, end);
+    asciiLine = octets === ASCII;
     try {
       text = strictUtf8.decode(end === line.length ? line : line.subarray(0, end));
     } catch {
       throw fail(500, '5.5.2', 'Command is not valid UTF-8');
     }
   }
-  if (hasLineBreakOrNul(text)) throw fail(500, '5.5.2', 'Syntax error: CR, LF or NUL in command');
+  if (!asciiLine && hasLineBreakOrNul(text)) {
+    throw fail(500, '5.5.2', 'Syntax error: CR, LF or NUL in command');
+  }
   const space = text.indexOf(' ');
   const word = verbOf(space === -1 ? text : text.slice(0, space));
   const rest = space === -1 ? '' : text.slice(space + 1);
