@@ -22,6 +22,18 @@ export type ByteSink = (bytes: Uint8Array) => void;
 const COPY_LIMIT = 512;
 const SCRATCH_BYTES = 16 * 1024;
 const EMPTY = new Uint8Array(0);
+/**
+ * Scratch buffers of ended canonicalisers, for the next ones: a signer makes a canonicaliser
+ * per message, and a new 16 KiB buffer each time (zeroed, then swept) costs more than hashing
+ * a small message's body.
+ */
+const spareScratch: Uint8Array[] = [];
+const MAX_SPARE_SCRATCH = 8;
+
+function takeScratch(): Uint8Array {
+  return spareScratch.pop() ?? new Uint8Array(SCRATCH_BYTES);
+}
+
 /** Largest piece processed at once. */
 const WINDOW = SIMD_SCAN_CAPACITY;
 
@@ -108,6 +120,11 @@ export class BodyCanonicalizer {
     // relaxed: an empty body stays empty (RFC 6376 errata 1384); otherwise one CRLF.
     if (!this.#relaxed || this.#emittedAny) this.#emit(CRLF);
     this.#flushScratch();
+    // Done with it: the next message's canonicaliser takes it (a sink never keeps the bytes).
+    if (this.#scratch !== EMPTY) {
+      if (spareScratch.length < MAX_SPARE_SCRATCH) spareScratch.push(this.#scratch);
+      this.#scratch = EMPTY;
+    }
   }
 
   /** Handles a region known to be canonical already, except its trailing line ends/space. */
@@ -166,7 +183,7 @@ export class BodyCanonicalizer {
     const c = this.#chunk;
     const n = c.byteLength;
     const relaxed = this.#relaxed;
-    if (this.#scratch === EMPTY) this.#scratch = new Uint8Array(SCRATCH_BYTES);
+    if (this.#scratch === EMPTY) this.#scratch = takeScratch();
     const out = this.#scratch;
     const room = out.byteLength - 3;
     let o = this.#scratchLength;
@@ -310,7 +327,7 @@ export class BodyCanonicalizer {
    */
   #copy(source: Uint8Array, a: number, b: number): void {
     const length = b - a;
-    if (this.#scratch === EMPTY) this.#scratch = new Uint8Array(SCRATCH_BYTES);
+    if (this.#scratch === EMPTY) this.#scratch = takeScratch();
     if (this.#scratchLength + length > this.#scratch.byteLength) this.#flushScratch();
     const scratch = this.#scratch;
     let o = this.#scratchLength;

@@ -14,13 +14,32 @@ import { COLON, CR, HTAB, LF, SP } from './bytes';
  */
 export function canonicalizeHeader(raw: Uint8Array, canonicalization: Canonicalization): Uint8Array {
   if (canonicalization === 'simple') return raw;
-  return relaxedHeader(raw);
+  const out = new Uint8Array(raw.byteLength + 2);
+  return out.subarray(0, canonicalizeHeaderInto(raw, canonicalization, out, 0));
 }
 
-function relaxedHeader(raw: Uint8Array): Uint8Array {
+/**
+ * {@link canonicalizeHeader} written into `out` at `at` (room for `raw.byteLength + 2` bytes
+ * is enough); returns where it ended. Lets a caller build the whole header hash input in one
+ * array.
+ * @internal
+ */
+export function canonicalizeHeaderInto(
+  raw: Uint8Array,
+  canonicalization: Canonicalization,
+  out: Uint8Array,
+  at: number,
+): number {
+  if (canonicalization === 'simple') {
+    out.set(raw, at);
+    return at + raw.byteLength;
+  }
+  return relaxedHeaderInto(raw, out, at);
+}
+
+function relaxedHeaderInto(raw: Uint8Array, out: Uint8Array, at: number): number {
   const n = raw.byteLength;
-  const out = new Uint8Array(n + 2);
-  let o = 0;
+  let o = at;
   let i = 0;
   const hasCrlfEnd = n >= 2 && raw[n - 2] === CR && raw[n - 1] === LF;
   const end = hasCrlfEnd ? n - 2 : n;
@@ -52,5 +71,5 @@ function relaxedHeader(raw: Uint8Array): Uint8Array {
     out[o++] = CR;
     out[o++] = LF;
   }
-  return out.subarray(0, o);
+  return o;
 }

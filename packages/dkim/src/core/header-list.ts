@@ -3,8 +3,7 @@
  * hash is computed over (§3.7).
  */
 import type { Canonicalization } from './body-canonicalizer';
-import { concatBytes } from './bytes';
-import { canonicalizeHeader } from './header-canonicalization';
+import { canonicalizeHeaderInto } from './header-canonicalization';
 import type { HeaderField } from './header-section';
 
 /**
@@ -95,13 +94,18 @@ export function headerHashInput(
     if (list === undefined) byName.set(fields[i].name, [i]);
     else list.push(i);
   }
-  const parts: Uint8Array[] = [];
+  const chosen: Uint8Array[] = [];
+  // Canonical forms are never longer than the field plus a CRLF: one array holds them all.
+  let room = signatureField.byteLength + 2;
   for (const name of names) {
-    const list = byName.get(name);
-    const index = list?.pop();
+    const index = byName.get(name)?.pop();
     if (index === undefined) continue;
-    parts.push(canonicalizeHeader(fields[index].raw, canonicalization));
+    chosen.push(fields[index].raw);
+    room += fields[index].raw.byteLength + 2;
   }
-  parts.push(canonicalizeHeader(signatureField, canonicalization));
-  return concatBytes(parts);
+  const out = new Uint8Array(room);
+  let at = 0;
+  for (const raw of chosen) at = canonicalizeHeaderInto(raw, canonicalization, out, at);
+  at = canonicalizeHeaderInto(signatureField, canonicalization, out, at);
+  return out.subarray(0, at);
 }
