@@ -215,7 +215,6 @@ async function main() {
     for (const connections of [1, 20]) {
       const messages = connections === 1 ? BASE : BASE * 5;
       let o: Row | undefined;
-      let n: Row | undefined;
       let t: Row | undefined;
       let c: Row | undefined;
       for (let round = 0; round < ROUNDS; round++) {
@@ -224,7 +223,7 @@ async function main() {
         c = best(c, source(port, connections, messages));
       }
       // Untuned nodemailer is ~40 ms per message at one connection: one round, fewer messages.
-      n = await theirs(
+      const n = await theirs(
         port,
         connections,
         connections === 1 ? Math.min(messages, 400) : messages,

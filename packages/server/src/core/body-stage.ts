@@ -44,7 +44,7 @@ export class BodyStage {
   constructor(
     private readonly ext: ResolvedExtensions,
     private readonly limits: ResolvedLimits,
-    private readonly bareLineEndings: 'reject' | 'normalize',
+    bareLineEndings: 'reject' | 'normalize',
     private readonly push: (action: ServerAction) => void,
   ) {
     this.decoderOptions = this.enforcesSize()

@@ -203,7 +203,8 @@ export class Connection {
       switch (action.type) {
         case 'send':
           if (this.outFirst === undefined) this.outFirst = action.bytes;
-          else (this.outMore ??= [this.outFirst]).push(action.bytes);
+          else if (this.outMore === undefined) this.outMore = [this.outFirst, action.bytes];
+          else this.outMore.push(action.bytes);
           if (action.code >= 400) metrics.reply(action.code);
           break;
         case 'body':
