@@ -174,7 +174,6 @@ const VERBS: ReadonlySet<string> = new Set<Verb>([
   'AUTH',
 ]);
 
-/** Four ASCII letters, upper-cased, as one number: the key of a four-letter verb. */
 const ASCII = 0;
 const NON_ASCII = 1;
 const LINE_BREAK_OR_NUL = 2;
@@ -190,11 +189,17 @@ function classifyLine(bytes: Uint8Array, end: number): number {
   return kind;
 }
 
+/** The char code at `i`, with ASCII a-z upper-cased (and nothing else: verbs are ASCII). */
+function asciiUpperAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c >= 0x61 && c <= 0x7a ? c - 0x20 : c;
+}
+
+/** Four ASCII letters, upper-cased, as one number: the key of a four-letter verb. */
 function verbKey(text: string): number {
   let key = 0;
   for (let i = 0; i < 4; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+    const c = asciiUpperAt(text, i);
     // Verbs are ASCII (RFC 5321 §2.4): no case mapping may turn another character into one.
     if (c > 0x7a) return -1;
     key = key * 256 + c;
@@ -219,11 +224,7 @@ function verbOf(word: string): Verb | undefined {
 /** Whether `text` starts with `upper` (upper-case ASCII), compared case-insensitively in ASCII. */
 function startsWithIgnoringCase(text: string, upper: string): boolean {
   if (text.length < upper.length) return false;
-  for (let i = 0; i < upper.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
-    if (c !== upper.charCodeAt(i)) return false;
-  }
+  for (let i = 0; i < upper.length; i++) if (asciiUpperAt(text, i) !== upper.charCodeAt(i)) return false;
   return true;
 }
 

@@ -3,7 +3,6 @@
  * Bare CR or LF is refused (default) or normalised, like Postfix's smtpd_forbid_bare_newline:
  * every SMTP-smuggling variant (`\n.\n`, `\r.\r`, `\r\n.\n`, `\n.\r\n`, ...) ends nothing.
  */
-
 import { loadForScan, scanLoaded } from './body-scan-simd';
 import { concat } from './bytes';
 import { skipUnstuff, unstuffState, wordView } from './line-scan';

@@ -35,6 +35,7 @@ import { isCommandState, type ServerState, TRANSITIONS, type TransitionRow } fro
 import { isXclientLine, parseXclient } from './xclient';
 
 export type { BackendCall, ServerAction } from './session-actions';
+export type { XclientAttributes } from './xclient';
 
 const AUTH_LINE = /^AUTH(?: |$)/i;
 /** The body ended normally: the same call every time. */
@@ -45,8 +46,6 @@ const utf8 = new TextEncoder();
 function utf8Octets(text: string): number {
   return utf8.encode(text).length;
 }
-
-export type { XclientAttributes } from './xclient';
 
 /**
  * One SMTP or LMTP server connection as a state machine.

@@ -56,17 +56,17 @@ export function isCommandState(state: ServerState): state is CommandState {
   return (COMMAND_STATES as readonly string[]).includes(state);
 }
 
-/**
- * For each verb: the command states that accept it, and for the others the text of the
- * `503 5.5.1` reply. Anything not listed as allowed is a wrong-order command.
- * @internal
- */
 /** One verb's row of the state table: where it is allowed, and why not elsewhere. @internal */
 export interface TransitionRow {
   readonly allowed: readonly CommandState[];
   readonly refusal: Partial<Record<CommandState, string>>;
 }
 
+/**
+ * For each verb: the command states that accept it, and for the others the text of the
+ * `503 5.5.1` reply. Anything not listed as allowed is a wrong-order command.
+ * @internal
+ */
 export const TRANSITIONS: Readonly<Record<TableVerb, TransitionRow>> = {
   // RFC 5321 §4.1.4: EHLO may come at any time and resets the transaction (§4.1.1.1).
   EHLO: { allowed: ['initial', 'ready', 'mail', 'rcpt', 'chunking'], refusal: {} },

@@ -245,7 +245,7 @@ export class Connection {
     this.outFirst = undefined;
     this.outMore = undefined;
     // One write per drain: pipelined replies leave in one segment (RFC 2920 §3.2).
-    if (!this.socket.destroyed) this.socket.write(more === undefined ? asBuffer(first) : Buffer.concat(more));
+    if (!this.socket.destroyed) this.socket.write(more === undefined ? first : Buffer.concat(more));
   }
 
   /** Pauses or resumes reading and (re)arms the stage timer. */
@@ -613,23 +613,6 @@ const DATA_WITHOUT_BODY: DataOutcome = { ok: true, value: undefined };
 
 const TIMEOUT_REPLY: Reply = { code: 421, enhanced: '4.4.2', lines: ['Timeout'] };
 const SHUTDOWN_REPLY: Reply = { code: 421, enhanced: '4.3.2', lines: ['Service shutting down'] };
-
-/**
- * The session's replies are Uint8Arrays (it is sans-I/O); a socket turns each into a Buffer
- * view per write. Most replies are the same few arrays (the transaction's pre-formatted ones),
- * so each gets its view once.
- */
-const bufferViews = new WeakMap<Uint8Array, Buffer>();
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  if (Buffer.isBuffer(bytes)) return bytes;
-  let view = bufferViews.get(bytes);
-  if (view === undefined) {
-    view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    bufferViews.set(bytes, view);
-  }
-  return view;
-}
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (

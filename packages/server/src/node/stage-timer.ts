@@ -50,8 +50,9 @@ export class StageTimer {
     if (stage === this.current && progress === this.progress) return;
     this.current = stage;
     this.progress = progress;
-    this.deadline = performance.now() + ms;
-    if (this.deadline < this.firesAt) this.arm(ms);
+    const now = performance.now();
+    this.deadline = now + ms;
+    if (this.deadline < this.firesAt) this.arm(now, ms);
   }
 
   /** Disarms the deadline for good (the connection is closing). */
@@ -63,9 +64,10 @@ export class StageTimer {
     this.timer = undefined;
   }
 
-  private arm(ms: number): void {
+  /** Sets the Node timer to go off `ms` after `now`. */
+  private arm(now: number, ms: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.firesAt = performance.now() + ms;
+    this.firesAt = now + ms;
     this.timer = setTimeout(() => this.fire(), ms);
   }
 
@@ -74,10 +76,11 @@ export class StageTimer {
     this.firesAt = Number.POSITIVE_INFINITY;
     // Waiting on the backend (or closed): that wait has its own deadline; the next update arms.
     if (this.deadline === Number.POSITIVE_INFINITY) return;
-    const left = this.deadline - performance.now();
+    const now = performance.now();
+    const left = this.deadline - now;
     if (left > 0) {
       // The deadline moved since the timer was set: go off again when it is due.
-      this.arm(Math.ceil(left));
+      this.arm(now, Math.ceil(left));
       return;
     }
     const stage = this.current;
