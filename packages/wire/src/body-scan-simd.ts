@@ -60,7 +60,8 @@ function instantiate(): Scanner | undefined {
   }
 }
 
-const scanner = instantiate();
+/** Made on the first body, not at import: most importers of wire never decode DATA. */
+let scanner: Scanner | undefined | null = null;
 /** Length of the chunk in the module's memory now. */
 let loadedLength = -1;
 
@@ -69,6 +70,7 @@ let loadedLength = -1;
  * the chunk is too large for it (then use the JavaScript scan).
  */
 export function loadForScan(chunk: Uint8Array): boolean {
+  if (scanner === null) scanner = instantiate();
   if (scanner === undefined || chunk.length > CAPACITY) {
     loadedLength = -1;
     return false;
@@ -85,6 +87,6 @@ export function loadForScan(chunk: Uint8Array): boolean {
  * there is none.
  */
 export function scanLoaded(from: number): number {
-  if (scanner === undefined || loadedLength < 0) throw new TypeError('scanLoaded() without a loaded chunk');
+  if (!scanner || loadedLength < 0) throw new TypeError('scanLoaded() without a loaded chunk');
   return scanner.scan(from, loadedLength);
 }
