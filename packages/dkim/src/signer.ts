@@ -180,15 +180,13 @@ class StreamingSigner implements DkimSigner {
   readonly #plans: readonly Plan[];
   readonly #bodyCanons: readonly Canonicalization[];
   readonly #now: () => number;
-  readonly #maxHeaderBytes: number;
-  #decoder: HeaderSectionDecoder;
+  readonly #decoder: HeaderSectionDecoder;
   #bodies: Map<Canonicalization, BodyHasher> | undefined;
 
   constructor(plans: readonly Plan[], now: () => number, maxHeaderBytes: number) {
     this.#plans = plans;
     this.#bodyCanons = [...new Set(plans.map((p) => p.bodyCanon))];
     this.#now = now;
-    this.#maxHeaderBytes = maxHeaderBytes;
     this.#decoder = new HeaderSectionDecoder(maxHeaderBytes);
   }
 
@@ -209,7 +207,7 @@ class StreamingSigner implements DkimSigner {
     try {
       return this.#final();
     } finally {
-      this.#decoder = new HeaderSectionDecoder(this.#maxHeaderBytes);
+      this.#decoder.reset();
       this.#bodies = undefined;
     }
   }
@@ -218,7 +216,7 @@ class StreamingSigner implements DkimSigner {
     try {
       for await (const chunk of messageChunks(message, options?.signal)) this.update(chunk);
     } catch (error) {
-      this.#decoder = new HeaderSectionDecoder(this.#maxHeaderBytes);
+      this.#decoder.reset();
       this.#bodies = undefined;
       throw error;
     }
@@ -264,7 +262,7 @@ class StreamingSigner implements DkimSigner {
         bodyHash: body.hash,
       };
       const unsigned = formatSignatureField(fields);
-      const input = headerHashInput(headerFields, headerNames, plan.headerCanon, utf8(unsigned));
+      const input = headerHashInput(headerFields, headerNames, plan.headerCanon, unsigned);
       const signature =
         plan.key.algorithm === 'rsa-sha256'
           ? sign('sha256', input, plan.key.key)

@@ -33,6 +33,20 @@ describe('header section', () => {
     });
   });
 
+  it('names are lower-cased in ASCII only: an 8-bit byte in a name is kept as it is', () => {
+    const r = parse(['X-\u00c4bc: 1\r\nMESSAGE-ID: 2\r\n\r\n']);
+    expect(r.names).toEqual(['x-\u00c4bc', 'message-id']);
+  });
+
+  it('reset() makes a decoder ready for the next message, whatever state the last one left', () => {
+    const decoder = new HeaderSectionDecoder();
+    expect(decoder.feed(Buffer.from('Subject: one\r\nFrom: a\r'))).toBe(-1);
+    decoder.reset();
+    const next = Buffer.from('To: b\r\n\r\nbody');
+    expect(decoder.feed(next)).toBe(next.indexOf('body'));
+    expect(decoder.fields().map((f) => Buffer.from(f.raw).toString('latin1'))).toEqual(['To: b\r\n']);
+  });
+
   it('an empty header section: the body starts at once', () => {
     expect(parse(['\r\nbody\r\n\r\n'])).toEqual({ header: '', names: [], body: 'body\r\n\r\n' });
   });

@@ -77,35 +77,54 @@ export function defaultHeaderList(
   return list;
 }
 
+/** Where {@link headerHashInput} builds its result; grown on demand, reused call to call. */
+let scratch = Buffer.allocUnsafe(8 * 1024);
+
 /**
  * Concatenates the canonicalised fields named in `names` (instances taken bottom-up,
  * §5.4.2; a name with no instance left contributes nothing, §5.4) followed by the
  * canonicalised DKIM-Signature field with its b= blanked and no final CRLF (§3.7).
+ *
+ * The field may be given as text (the signer's own, encoded as UTF-8 here). The result
+ * is a view of a buffer that the next call overwrites: hash or sign it straight away.
+ * Allocating a fresh array per signature cost more than the canonicalisation itself.
  */
 export function headerHashInput(
   fields: readonly HeaderField[],
   names: readonly string[],
   canonicalization: Canonicalization,
-  signatureField: Uint8Array,
+  signatureField: Uint8Array | string,
 ): Uint8Array {
-  const byName = new Map<string, number[]>();
-  for (let i = 0; i < fields.length; i++) {
-    const list = byName.get(fields[i].name);
-    if (list === undefined) byName.set(fields[i].name, [i]);
-    else list.push(i);
-  }
+  const taken = new Array<boolean>(fields.length).fill(false);
   const chosen: Uint8Array[] = [];
   // Canonical forms are never longer than the field plus a CRLF: one array holds them all.
-  let room = signatureField.byteLength + 2;
+  let room = 2;
   for (const name of names) {
-    const index = byName.get(name)?.pop();
-    if (index === undefined) continue;
+    // The last instance not yet taken (§5.4.2: bottom-up).
+    let index = fields.length - 1;
+    while (index >= 0 && (taken[index] || fields[index].name !== name)) index--;
+    if (index === -1) continue;
+    taken[index] = true;
     chosen.push(fields[index].raw);
     room += fields[index].raw.byteLength + 2;
   }
-  const out = new Uint8Array(room);
+  const signatureBytes =
+    typeof signatureField === 'string'
+      ? Buffer.byteLength(signatureField, 'utf8')
+      : signatureField.byteLength;
+  room += signatureBytes;
+  // The text form is encoded after the output area, then canonicalised into it.
+  if (scratch.byteLength < room + signatureBytes) scratch = Buffer.allocUnsafe(2 * (room + signatureBytes));
+  const out = scratch;
   let at = 0;
   for (const raw of chosen) at = canonicalizeHeaderInto(raw, canonicalization, out, at);
-  at = canonicalizeHeaderInto(signatureField, canonicalization, out, at);
+  let field: Uint8Array;
+  if (typeof signatureField === 'string') {
+    out.write(signatureField, room, 'utf8');
+    field = out.subarray(room, room + signatureBytes);
+  } else {
+    field = signatureField;
+  }
+  at = canonicalizeHeaderInto(field, canonicalization, out, at);
   return out.subarray(0, at);
 }

@@ -6,7 +6,7 @@
  * CRLF lines; this is what a compliant MTA transmits).
  */
 import { findIrregular } from './body-scan';
-import { asBuffer, COLON, CR, HTAB, LF, latin1, SP } from './bytes';
+import { asBuffer, COLON, CR, HTAB, LF, SP } from './bytes';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
@@ -17,6 +17,9 @@ export interface HeaderField {
   /** The field's bytes, continuation lines included, ending with CRLF. */
   readonly raw: Uint8Array;
 }
+
+/** Largest buffer a decoder keeps from one message to the next. */
+const KEPT_BUFFER_BYTES = 64 * 1024;
 
 /** Default bound on the header section: a message without an empty line must not fill memory. */
 export const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
@@ -32,6 +35,18 @@ export class HeaderSectionDecoder {
 
   constructor(maxBytes: number = DEFAULT_MAX_HEADER_BYTES) {
     this.#maxBytes = maxBytes;
+  }
+
+  /**
+   * Makes the decoder ready for the next message. It keeps its buffer unless that grew
+   * large; fields returned for the last message become invalid.
+   */
+  reset(): void {
+    if (this.#buffer.byteLength > KEPT_BUFFER_BYTES) this.#buffer = new Uint8Array(0);
+    this.#length = 0;
+    this.#atLineStart = true;
+    this.#crPending = false;
+    this.#done = false;
   }
 
   /** True once the empty line (or the end of input) has been seen. */
@@ -50,7 +65,7 @@ export class HeaderSectionDecoder {
       // Common case: the whole header section is in the first chunk, CRLF throughout.
       const end = asBuffer(chunk).indexOf(HEADER_END);
       if (end > 0 && end + 2 <= this.#maxBytes && findIrregular(chunk, 0, end + 2, false) === -1) {
-        if (this.#buffer.byteLength < end + 2) this.#buffer = new Uint8Array(end + 2);
+        if (this.#buffer.byteLength < end + 2) this.#buffer = new Uint8Array(Math.max(4096, end + 2));
         this.#buffer.set(chunk.subarray(0, end + 2));
         this.#length = end + 2;
         this.#done = true;
@@ -151,5 +166,19 @@ function makeField(raw: Uint8Array): HeaderField {
   if (colon === -1) return { name: '', raw };
   let end = colon;
   while (end > 0 && (raw[end - 1] === SP || raw[end - 1] === HTAB)) end--;
-  return { name: latin1(raw.subarray(0, end)).toLowerCase(), raw };
+  return { name: lowerCaseName(raw, end), raw };
+}
+
+/**
+ * The field name with ASCII letters lower-cased, other bytes as Latin-1 (one char each).
+ * Names are short: building the string here beats a Buffer round trip and `toLowerCase()`
+ * (which would also fold non-ASCII letters).
+ */
+function lowerCaseName(raw: Uint8Array, end: number): string {
+  let name = '';
+  for (let i = 0; i < end; i++) {
+    const b = raw[i];
+    name += String.fromCharCode(b >= 0x41 && b <= 0x5a ? b + 0x20 : b);
+  }
+  return name;
 }
