@@ -10,7 +10,14 @@ export type {
   ServerLimits,
   ServerSessionOptions,
 } from './core/options';
-export { decodeProxyHeader, type ProxyDecodeResult, type ProxyHeader } from './core/proxy-protocol';
+export {
+  decodeProxyHeader,
+  type ProxyDecodeResult,
+  type ProxyHeader,
+  type ProxySslInfo,
+  type ProxyTlv,
+  type ProxyTlvs,
+} from './core/proxy-protocol';
 export {
   AUTH_MECHANISMS,
   type AuthMechanism,

@@ -1,5 +1,7 @@
 import { decodeProxyHeader } from '@smtpkit/server';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { crc32c } from '../src/core/crc32c';
 import { RawClient, startServer } from './support/net';
 
 const enc = (s: string) => Buffer.from(s, 'latin1');
@@ -59,6 +61,146 @@ describe('PROXY protocol header decoding (HAProxy spec v1 §2.1, v2 §2.2)', () 
   });
 });
 
+const SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
+const tlv = (type: number, value: Buffer) =>
+  Buffer.concat([Buffer.from([type, value.length >> 8, value.length & 0xff]), value]);
+
+/** A v2 PROXY header for 198.51.100.7:12345 → 192.0.2.1:25 (or AF_UNIX) with the given TLVs. */
+function v2WithTlvs(tlvs: readonly Buffer[], family: 'v4' | 'unix' = 'v4'): Buffer {
+  const addresses =
+    family === 'v4' ? Buffer.from([198, 51, 100, 7, 192, 0, 2, 1, 0x30, 0x39, 0, 25]) : Buffer.alloc(216);
+  const body = Buffer.concat([addresses, ...tlvs]);
+  const head = Buffer.from([0x21, family === 'v4' ? 0x11 : 0x31, body.length >> 8, body.length & 0xff]);
+  return Buffer.concat([SIGNATURE, head, body]);
+}
+
+/** Fills in the CRC-32C value at `valueAt` as a proxy would: over the header with the field zeroed. */
+function withChecksum(header: Buffer, valueAt: number): Buffer {
+  header.fill(0, valueAt, valueAt + 4);
+  header.writeUInt32BE(crc32c(header), valueAt);
+  return header;
+}
+
+describe('PROXY v2 TLVs (HAProxy spec §2.2.7–§2.2.8)', () => {
+  it('CRC-32C is Castagnoli (RFC 3720 §B.4 check value)', () => {
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+    expect(crc32c(Buffer.alloc(32))).toBe(0x8a9136aa);
+  });
+
+  it('ALPN, authority, unique id, SSL with its sub-TLVs, netns, unknown and NOOP TLVs; checksum verified', () => {
+    const ssl = Buffer.concat([
+      Buffer.from([0x07, 0, 0, 0, 0]),
+      tlv(0x21, Buffer.from('TLSv1.3')),
+      tlv(0x22, Buffer.from('client.example')),
+      tlv(0x23, Buffer.from('TLS_AES_128_GCM_SHA256')),
+      tlv(0x24, Buffer.from('SHA256')),
+      tlv(0x25, Buffer.from('RSA2048')),
+    ]);
+    const uniqueId = Buffer.from('0123456789abcdef');
+    const tlvs = [
+      tlv(0x01, Buffer.from('smtp')),
+      tlv(0x02, Buffer.from('mx.example.com')),
+      tlv(0x05, uniqueId),
+      tlv(0x20, ssl),
+      tlv(0x30, Buffer.from('blue')),
+      tlv(0xe0, Buffer.from([1, 2, 3])),
+      tlv(0x04, Buffer.alloc(3)),
+      tlv(0x03, Buffer.alloc(4)),
+    ];
+    const header = v2WithTlvs(tlvs);
+    withChecksum(header, header.length - 4);
+    const result = decodeProxyHeader(Buffer.concat([header, Buffer.from('EHLO x\r\n')]));
+    expect(result.status).toBe('done');
+    if (result.status !== 'done') return;
+    expect(result.consumed).toBe(header.length);
+    expect(result.header).toMatchObject({
+      version: 2,
+      source: { address: '198.51.100.7', port: 12345 },
+      alpn: 'smtp',
+      authority: 'mx.example.com',
+      netns: 'blue',
+      ssl: {
+        tls: true,
+        certificateOnConnection: true,
+        certificateInSession: true,
+        verified: true,
+        version: 'TLSv1.3',
+        commonName: 'client.example',
+        cipher: 'TLS_AES_128_GCM_SHA256',
+        signatureAlgorithm: 'SHA256',
+        keyAlgorithm: 'RSA2048',
+      },
+    });
+    expect(Buffer.from(result.header.uniqueId!)).toEqual(uniqueId);
+    expect(result.header.tlvs!.map((t) => t.type)).toEqual([0x01, 0x02, 0x05, 0x20, 0x30, 0xe0, 0x04, 0x03]);
+    // Any octet changed breaks the checksum.
+    for (const at of [0, 13, 17, 40, header.length - 5]) {
+      const tampered = Buffer.from(header);
+      tampered[at] ^= 0x01;
+      expect(decodeProxyHeader(tampered).status).toBe('error');
+    }
+  });
+
+  it('an unverified client certificate, and AF_UNIX with TLVs (no address taken)', () => {
+    const ssl = Buffer.concat([Buffer.from([0x03, 0, 0, 0, 5])]);
+    const r = decodeProxyHeader(v2WithTlvs([tlv(0x20, ssl), tlv(0x02, Buffer.from('a.example'))], 'unix'));
+    expect(r).toMatchObject({
+      status: 'done',
+      header: { version: 2, authority: 'a.example', ssl: { tls: true, verified: false } },
+    });
+    if (r.status === 'done') expect(r.header.source).toBeUndefined();
+  });
+
+  it('malformed TLVs are refused, with the reason', () => {
+    const cases: [Buffer, RegExp][] = [
+      [v2WithTlvs([Buffer.from([0x02, 0x00, 0x0a, 0x61])]), /malformed PROXY v2 TLV/],
+      [v2WithTlvs([Buffer.from([0x02, 0x00])]), /malformed PROXY v2 TLV/],
+      [v2WithTlvs([tlv(0x20, Buffer.from([1, 0, 0]))]), /SSL TLV shorter/],
+      [v2WithTlvs([tlv(0x20, Buffer.from([1, 0, 0, 0, 0, 0x21, 0, 9]))]), /SSL sub-TLV/],
+      [v2WithTlvs([tlv(0x05, Buffer.alloc(129))]), /unique id longer/],
+      [v2WithTlvs([tlv(0x02, Buffer.from([0xff, 0xfe]))]), /not UTF-8/],
+      [v2WithTlvs([tlv(0x03, Buffer.alloc(3))]), /CRC-32C TLV is not 4/],
+      [v2WithTlvs([tlv(0x03, Buffer.alloc(4))]), /checksum does not match/],
+    ];
+    for (const [header, reason] of cases) {
+      const r = decodeProxyHeader(header);
+      expect(r.status).toBe('error');
+      if (r.status === 'error') expect(r.message).toMatch(reason);
+    }
+  });
+
+  it('fast-check: any TLV list round-trips; arbitrary octets after the signature never throw', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            type: fc.integer({ min: 0x06, max: 0x1f }),
+            value: fc.uint8Array({ maxLength: 200 }),
+          }),
+          { maxLength: 12 },
+        ),
+        (list) => {
+          const header = v2WithTlvs(list.map((t) => tlv(t.type, Buffer.from(t.value))));
+          const r = decodeProxyHeader(header);
+          if (header.length > 16 + 4096) return r.status === 'error';
+          return (
+            r.status === 'done' &&
+            r.consumed === header.length &&
+            JSON.stringify(r.header.tlvs!.map((t) => [t.type, [...t.value]])) ===
+              JSON.stringify(list.map((t) => [t.type, [...t.value]]))
+          );
+        },
+      ),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (rest) => {
+        const r = decodeProxyHeader(Buffer.concat([SIGNATURE, rest]));
+        return r.status === 'incomplete' || r.status === 'error' || r.consumed <= 12 + rest.length;
+      }),
+    );
+  });
+});
+
 describe('PROXY and XCLIENT over sockets: only from trusted addresses', () => {
   it('a trusted proxy sends v1 or v2; the backend sees the real client', async () => {
     const { server, port, recorder } = await startServer({ trustedProxies: ['127.0.0.0/8'] });
@@ -72,10 +214,18 @@ describe('PROXY and XCLIENT over sockets: only from trusted addresses', () => {
       b.write(v2('v4'));
       expect(await b.reply()).toMatch(/^220 /);
       b.close();
+      const c = await RawClient.connect(port);
+      c.write(v2WithTlvs([tlv(0x02, Buffer.from('mx.example.com')), tlv(0x05, Buffer.from('id-1'))]));
+      expect(await c.reply()).toMatch(/^220 /);
+      c.close();
       expect(recorder.connections.map((c) => [c.remoteAddress, c.remotePort, c.via])).toEqual([
         ['203.0.113.9', 4242, 'proxy-v1'],
         ['198.51.100.7', 12345, 'proxy-v2'],
+        ['198.51.100.7', 12345, 'proxy-v2'],
       ]);
+      // The backend sees what the header said, TLVs included.
+      expect(recorder.connections[0]!.proxy).toMatchObject({ version: 1 });
+      expect(recorder.connections[2]!.proxy).toMatchObject({ version: 2, authority: 'mx.example.com' });
       // From a trusted proxy a missing header is a dropped connection, not a session.
       const bad = await RawClient.connect(port);
       bad.write('EHLO c\r\n');

@@ -1,11 +1,18 @@
 /**
  * PROXY protocol v1 (text) and v2 (binary) header decoding, per HAProxy's
  * "The PROXY protocol" versions 1 and 2 (2020-03-05). Sans-I/O: the Node layer hands in the
- * first bytes of a connection from a trusted proxy and gets the real client address back.
+ * first bytes of a connection from a trusted proxy and gets the real client address back,
+ * with what a v2 header's TLVs add (SNI name, TLS details, the proxy's connection id).
  */
+import { decodeProxyTlvs, type ProxyTlvs } from './proxy-tlv';
 
-/** The addresses a PROXY header carries. `LOCAL`/`UNKNOWN` headers carry none. */
-export interface ProxyHeader {
+export type { ProxySslInfo, ProxyTlv, ProxyTlvs } from './proxy-tlv';
+
+/**
+ * What a PROXY header says. `LOCAL`/`UNKNOWN` headers carry no addresses; a v2 `PROXY`
+ * header's TLVs are given as {@link ProxyTlvs} fields (`tlvs` lists them all).
+ */
+export interface ProxyHeader extends Partial<ProxyTlvs> {
   /** 1 or 2. */
   readonly version: 1 | 2;
   /** The original client, or undefined for a `LOCAL` (v2) or `UNKNOWN` (v1) header. */
@@ -23,12 +30,17 @@ export type ProxyDecodeResult =
 const V2_SIGNATURE = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a];
 /** Spec §2.1: a v1 header is at most 107 bytes including CRLF. */
 const V1_MAX = 107;
-/** v2 headers with TLVs are longer; anything past this is refused rather than buffered. */
-const V2_MAX = 16 + 1024;
+/**
+ * v2 headers with TLVs are longer (an SSL TLV with a certificate's names, a 128-octet unique
+ * id); anything past this is refused rather than buffered.
+ */
+const V2_MAX = 16 + 4096;
+/** §2.2: the address block's length per address family (AF_UNSPEC, INET, INET6, UNIX). */
+const V2_ADDRESS_LENGTH = [0, 12, 36, 216] as const;
 
 /**
  * Decodes a PROXY v1 or v2 header at the start of `bytes`. Answers `incomplete` until enough
- * bytes are there, and never needs more than 1040 bytes to decide.
+ * bytes are there, and never needs more than 4112 bytes to decide.
  *
  * @example
  * ```ts
@@ -99,37 +111,45 @@ function decodeV2(bytes: Uint8Array): ProxyDecodeResult {
   if (command !== 0x1) return { status: 'error', message: 'unknown PROXY v2 command' };
   const body = bytes.subarray(16, consumed);
   const af = family >> 4;
-  if (af === 0x1 && body.length >= 12) {
+  const addressLength = V2_ADDRESS_LENGTH[af as 0 | 1 | 2 | 3];
+  if (addressLength === undefined || body.length < addressLength) {
+    return { status: 'error', message: 'malformed PROXY v2 address block' };
+  }
+  const tlvs = decodeProxyTlvs(bytes.subarray(0, consumed), 16 + addressLength);
+  if (typeof tlvs === 'string') return { status: 'error', message: tlvs };
+  const port = (o: number) => (body[o]! << 8) | body[o + 1]!;
+  if (af === 0x1) {
     const ip = (o: number) => `${body[o]}.${body[o + 1]}.${body[o + 2]}.${body[o + 3]}`;
     return {
       status: 'done',
       header: {
         version: 2,
-        source: { address: ip(0), port: (body[8]! << 8) | body[9]! },
-        destination: { address: ip(4), port: (body[10]! << 8) | body[11]! },
+        source: { address: ip(0), port: port(8) },
+        destination: { address: ip(4), port: port(10) },
+        ...tlvs,
       },
       consumed,
     };
   }
-  if (af === 0x2 && body.length >= 36) {
+  if (af === 0x2) {
     const ip = (o: number) => {
       const groups: string[] = [];
-      for (let i = 0; i < 16; i += 2) groups.push(((body[o + i]! << 8) | body[o + i + 1]!).toString(16));
+      for (let i = 0; i < 16; i += 2) groups.push(port(o + i).toString(16));
       return compressIPv6(groups);
     };
     return {
       status: 'done',
       header: {
         version: 2,
-        source: { address: ip(0), port: (body[32]! << 8) | body[33]! },
-        destination: { address: ip(16), port: (body[34]! << 8) | body[35]! },
+        source: { address: ip(0), port: port(32) },
+        destination: { address: ip(16), port: port(34) },
+        ...tlvs,
       },
       consumed,
     };
   }
   // AF_UNSPEC or AF_UNIX: no usable network address; the connection's own is kept.
-  if (af === 0x0 || af === 0x3) return { status: 'done', header: { version: 2 }, consumed };
-  return { status: 'error', message: 'malformed PROXY v2 address block' };
+  return { status: 'done', header: { version: 2, ...tlvs }, consumed };
 }
 
 function parsePort(text: string): number | undefined {

@@ -1,4 +1,5 @@
 import type { MailParameters, Path, RcptParameters, SmtpReplyError } from '@smtpkit/wire';
+import type { ProxyHeader } from '../core/proxy-protocol';
 import type { AuthRequest, ScramCredentials } from '../core/sasl';
 
 /** Who connected, as the backend sees it (after PROXY and XCLIENT, the real client). */
@@ -17,6 +18,11 @@ export interface ConnectionInfo {
   readonly secure: boolean;
   /** How the real client address was learnt, when not from the socket. */
   readonly via?: 'proxy-v1' | 'proxy-v2' | 'xclient';
+  /**
+   * The trusted proxy's PROXY header as decoded, when it sent one: with v2, also its TLVs
+   * (the SNI name as `authority`, how it terminated TLS as `ssl`, its `uniqueId`, ...).
+   */
+  readonly proxy?: ProxyHeader;
   /** The client hostname a trusted XCLIENT gave (`NAME`). */
   readonly clientHostname?: string;
   /** The login a trusted XCLIENT gave (`LOGIN`). */

@@ -159,6 +159,7 @@ export class Connection {
       this.runtime.log('warn', 'bad PROXY header', { id: this.info.id, reason }),
     );
     if (!header) return false;
+    this.info = { ...this.info, proxy: header };
     if (header.source) {
       this.info = {
         ...this.info,
