@@ -4,6 +4,9 @@
  * BDAT, SMTPUTF8, LMTP per-recipient replies — two independent implementations of the same
  * RFCs checking each other.
  */
+
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
 import { connect, createPool } from '@smtpkit/client';
 import {
   type AuthRequest,
@@ -40,8 +43,12 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(extra: Partial<CreateServerOptions> = {}): Promise<{ port: number; stored: Stored[] }> {
+async function start(
+  extra: Partial<CreateServerOptions> = {},
+): Promise<{ port: number; stored: Stored[]; mechanisms: string[] }> {
   const stored: Stored[] = [];
+  /** The mechanism of every AUTH the backend accepted. */
+  const mechanisms: string[] = [];
   const scram = deriveScramCredentials(PASS, new Uint8Array(16).fill(7));
   server = createServer({
     hostname: 'server.test',
@@ -85,6 +92,7 @@ async function start(extra: Partial<CreateServerOptions> = {}): Promise<{ port: 
                     ? request.token === TOKEN
                     : true);
             if (!ok) throw new SmtpReplyError({ code: 535, enhanced: '5.7.8', lines: ['bad credentials'] });
+            mechanisms.push(request.mechanism);
           },
           scramCredentials: (username) => (username === USER ? scram : undefined),
         };
@@ -92,7 +100,7 @@ async function start(extra: Partial<CreateServerOptions> = {}): Promise<{ port: 
     },
   });
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
-  return { port, stored };
+  return { port, stored, mechanisms };
 }
 
 const opts = (port: number) => ({
@@ -133,7 +141,7 @@ describe('client → @smtpkit/server', () => {
     expect(stored[0]?.body).toBe(body);
   });
 
-  for (const method of ['SCRAM-SHA-256', 'CRAM-MD5', 'PLAIN', 'LOGIN'] as const) {
+  for (const method of ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-256', 'CRAM-MD5', 'PLAIN', 'LOGIN'] as const) {
     it(`AUTH ${method} after STARTTLS`, async () => {
       const { port, stored } = await start();
       const client = await connect({ ...opts(port), auth: { user: USER, pass: PASS }, authMethod: method });
@@ -143,18 +151,64 @@ describe('client → @smtpkit/server', () => {
     });
   }
 
-  it('AUTH picks SCRAM-SHA-256 by default; a wrong password is a 535 SmtpReplyError', async () => {
-    const { port } = await start();
+  it('AUTH picks SCRAM-SHA-256-PLUS by default on TLS 1.3; a wrong password is a 535 SmtpReplyError', async () => {
+    const { port, mechanisms } = await start();
     const events: string[] = [];
     const ok = await connect({
       ...opts(port),
       auth: { user: USER, pass: PASS },
       onEvent: (e) => (e.type === 'command' ? events.push(e.line) : undefined),
     });
+    expect(ok.tls?.protocol).toBe('TLSv1.3');
     await ok.quit();
-    expect(events).toContain('AUTH SCRAM-SHA-256 <redacted>');
+    expect(events).toContain('AUTH SCRAM-SHA-256-PLUS <redacted>');
+    expect(mechanisms).toEqual(['SCRAM-SHA-256-PLUS']);
     const error = await connect({ ...opts(port), auth: { user: USER, pass: 'wrong' } }).catch((e) => e);
     expect(error).toMatchObject({ name: 'SmtpReplyError', verb: 'AUTH', replyCode: 535 });
+  });
+
+  it('on TLS 1.2 there is nothing to bind to: no -PLUS offered, SCRAM-SHA-256 chosen', async () => {
+    const { port, mechanisms } = await start();
+    const tls12 = { ...opts(port), tls: { ca: certs.ca.cert, maxVersion: 'TLSv1.2' as const } };
+    const client = await connect({ ...tls12, auth: { user: USER, pass: PASS } });
+    expect(client.tls?.protocol).toBe('TLSv1.2');
+    expect(client.capabilities?.auth).not.toContain('SCRAM-SHA-256-PLUS');
+    await client.quit();
+    expect(mechanisms).toEqual(['SCRAM-SHA-256']);
+    const forced = await connect({
+      ...tls12,
+      auth: { user: USER, pass: PASS },
+      authMethod: 'SCRAM-SHA-256-PLUS',
+    }).catch((e) => e);
+    expect(forced).toMatchObject({ code: 'ERR_SMTP_UNSUPPORTED' });
+  });
+
+  it('channel binding defeats a TLS-terminating relay: -PLUS fails through it, plain SCRAM does not', async () => {
+    // A man in the middle the client trusts (it holds a certificate from the same CA) relays
+    // every byte between its own TLS session with the client and another with the server.
+    const { port, mechanisms } = await start({ secure: true });
+    const relay = createTlsServer(certs.serverOptions, (fromClient) => {
+      const toServer = tlsConnect({ host: '127.0.0.1', port, ca: certs.ca.cert });
+      fromClient.pipe(toServer).pipe(fromClient);
+      const close = () => {
+        fromClient.destroy();
+        toServer.destroy();
+      };
+      fromClient.on('error', close);
+      toServer.on('error', close);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relayPort = (relay.address() as AddressInfo).port;
+    try {
+      const viaRelay = { ...opts(relayPort), security: 'tls' as const, auth: { user: USER, pass: PASS } };
+      const bound = await connect({ ...viaRelay, authMethod: 'SCRAM-SHA-256-PLUS' }).catch((e) => e);
+      expect(bound).toMatchObject({ name: 'SmtpReplyError', verb: 'AUTH', replyCode: 535 });
+      const unbound = await connect({ ...viaRelay, authMethod: 'SCRAM-SHA-256' });
+      await unbound.quit();
+      expect(mechanisms).toEqual(['SCRAM-SHA-256']);
+    } finally {
+      await new Promise((resolve) => relay.close(resolve));
+    }
   });
 
   it('AUTH XOAUTH2 with a token', async () => {

@@ -30,11 +30,13 @@ export {
 export { DEFAULT_TIMEOUTS, type ReplyStage, type SmtpPhase, type SmtpTimeouts } from './core/phases';
 export type { RecipientResult, RecipientStatus, SendResult, SendTimings, TlsInfo } from './core/results';
 export {
+  type ChannelBinding,
   type Credentials,
   createCramMd5Client,
   createLoginClient,
   createPlainClient,
   createScramSha256Client,
+  createScramSha256PlusClient,
   createXoauth2Client,
   type OAuth2Credentials,
   type PasswordCredentials,
@@ -42,6 +44,7 @@ export {
   type SaslClient,
   type SaslMechanism,
   type ScramOptions,
+  type ScramPlusOptions,
   type TokenProvider,
   type TokenRequest,
 } from './core/sasl/index';

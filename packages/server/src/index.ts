@@ -22,6 +22,7 @@ export {
   AUTH_MECHANISMS,
   type AuthMechanism,
   type AuthRequest,
+  type ChannelBinding,
   deriveScramCredentials,
   type ScramCredentials,
 } from './core/sasl';

@@ -6,13 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { type Reply, SmtpReplyError } from '@smtpkit/wire';
 import { SmtpClientError } from '../core/errors';
 import {
+  type ChannelBinding,
   type Credentials,
   createCramMd5Client,
   createLoginClient,
   createPlainClient,
   createScramSha256Client,
+  createScramSha256PlusClient,
   createXoauth2Client,
   isPasswordCredentials,
+  type PasswordCredentials,
   SASL_PREFERENCE,
   type SaslClient,
   type SaslMechanism,
@@ -35,11 +38,15 @@ function authError(message: string): SmtpClientError {
   return new SmtpClientError(message, 'ERR_SMTP_AUTH', 'auth');
 }
 
-/** The mechanism to use: the forced one, or the strongest offered that fits the credentials. */
+/**
+ * The mechanism to use: the forced one, or the strongest offered that fits the credentials
+ * (and, for SCRAM-SHA-256-PLUS, a connection that `canBind`: TLS 1.3).
+ */
 export function chooseMechanism(
   offered: readonly string[],
   credentials: Credentials,
   forced?: SaslMechanism,
+  canBind = false,
 ): SaslMechanism {
   const password = isPasswordCredentials(credentials);
   const fits = (m: SaslMechanism) => (m === 'XOAUTH2' ? !password : password);
@@ -53,9 +60,18 @@ export function chooseMechanism(
         'auth',
       );
     }
+    if (forced === 'SCRAM-SHA-256-PLUS' && !canBind) {
+      throw new SmtpClientError(
+        'SCRAM-SHA-256-PLUS needs channel binding, which this connection lacks (it needs TLS 1.3)',
+        'ERR_SMTP_UNSUPPORTED',
+        'auth',
+      );
+    }
     return forced;
   }
-  const pick = SASL_PREFERENCE.find((m) => fits(m) && offered.includes(m));
+  const pick = SASL_PREFERENCE.find(
+    (m) => fits(m) && offered.includes(m) && (m !== 'SCRAM-SHA-256-PLUS' || canBind),
+  );
   if (pick === undefined) {
     throw new SmtpClientError(
       `no usable AUTH mechanism (server offers: ${offered.join(' ') || 'none'})`,
@@ -82,7 +98,8 @@ export async function authenticate(
       `refusing to send credentials to ${channel.server} without TLS (set allowInsecureAuth to allow it)`,
     );
   }
-  const mechanism = chooseMechanism(caps.auth, credentials, options.method);
+  const binding = channel.channelBinding();
+  const mechanism = chooseMechanism(caps.auth, credentials, options.method, binding !== undefined);
   if (mechanism === 'XOAUTH2' && !isPasswordCredentials(credentials)) {
     const provider = credentials.tokenProvider;
     let token = credentials.accessToken;
@@ -101,15 +118,39 @@ export async function authenticate(
     }
   }
   if (!isPasswordCredentials(credentials)) throw new TypeError(`${mechanism} needs a password`);
-  const client =
-    mechanism === 'SCRAM-SHA-256'
-      ? createScramSha256Client(credentials, { nonce: b64((options.random ?? randomBytes)(18)) })
-      : mechanism === 'CRAM-MD5'
-        ? createCramMd5Client(credentials)
-        : mechanism === 'PLAIN'
-          ? createPlainClient(credentials)
-          : createLoginClient(credentials);
-  return exchange(channel, client);
+  const nonce = () => b64((options.random ?? randomBytes)(18));
+  return exchange(channel, passwordClient(mechanism, credentials, nonce, binding, caps.auth));
+}
+
+/** The SASL client for a password mechanism (XOAUTH2 is handled apart). */
+function passwordClient(
+  mechanism: SaslMechanism,
+  credentials: PasswordCredentials,
+  nonce: () => string,
+  binding: ChannelBinding | undefined,
+  offered: readonly string[],
+): SaslClient {
+  switch (mechanism) {
+    case 'SCRAM-SHA-256-PLUS':
+      // chooseMechanism picks -PLUS only with binding data.
+      if (binding === undefined) throw authError('SCRAM-SHA-256-PLUS without channel binding');
+      return createScramSha256PlusClient(credentials, { nonce: nonce(), channelBinding: binding });
+    case 'SCRAM-SHA-256':
+      // RFC 5802 §6: we could bind but no -PLUS was offered: "y" lets a server that does
+      // offer it notice that the offer was stripped on the way.
+      return createScramSha256Client(credentials, {
+        nonce: nonce(),
+        couldBind: binding !== undefined && !offered.includes('SCRAM-SHA-256-PLUS'),
+      });
+    case 'CRAM-MD5':
+      return createCramMd5Client(credentials);
+    case 'PLAIN':
+      return createPlainClient(credentials);
+    case 'LOGIN':
+      return createLoginClient(credentials);
+    case 'XOAUTH2':
+      throw new TypeError('XOAUTH2 needs an OAuth token');
+  }
 }
 
 async function exchange(channel: Channel, sasl: SaslClient): Promise<Reply> {

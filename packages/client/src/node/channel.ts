@@ -3,7 +3,7 @@
  * waiters, one timer, backpressure-aware writes and the STARTTLS upgrade.
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type EhloCapabilities, type Reply, SmtpReplyError } from '@smtpkit/wire';
 import { ClientSession } from '../core/client-session';
 import { SmtpClientError } from '../core/errors';
@@ -15,6 +15,7 @@ import {
   timeoutOfStage,
 } from '../core/phases';
 import type { TlsInfo } from '../core/results';
+import type { ChannelBinding } from '../core/sasl/index';
 import { abortReason } from './abort';
 import { describeCommand, type Tracer } from './events';
 
@@ -262,6 +263,18 @@ export class Channel {
     this.tls = tlsInfoOf(secure, 'starttls');
     if (this.options.tracer.enabled)
       this.options.tracer.emit({ type: 'tls', server: this.server, tls: this.tls });
+  }
+
+  /**
+   * The `tls-exporter` channel binding (RFC 9266) for SCRAM-SHA-256-PLUS: on TLS 1.3 only
+   * (RFC 9266 §3 allows TLS 1.2 only with the extended master secret, which Node does not
+   * report). An empty context is the same as none in TLS 1.3 (RFC 8446 §7.5).
+   */
+  channelBinding(): ChannelBinding | undefined {
+    const socket = this.socket;
+    if (!(socket instanceof TLSSocket) || socket.getProtocol() !== 'TLSv1.3') return undefined;
+    const data = socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+    return { type: 'tls-exporter', data };
   }
 
   /** Ends the connection now, failing every waiter with `error` (or a plain close). */

@@ -7,7 +7,13 @@
 import type { Reply } from '@smtpkit/wire';
 import type { ResolvedLimits } from './options';
 import { replyForFailure } from './replies';
-import { type AuthMechanism, type SaslExchange, type ScramCredentials, startSasl } from './sasl';
+import {
+  type AuthMechanism,
+  type ChannelBinding,
+  type SaslExchange,
+  type ScramCredentials,
+  startSasl,
+} from './sasl';
 import type { SessionIo } from './session-io';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -36,9 +42,16 @@ export class AuthExchange {
     private readonly hooks: AuthHooks,
   ) {}
 
-  /** Starts `mechanism` (already checked as offered), with the client's initial response if any. */
-  begin(mechanism: AuthMechanism, initialResponse: string | undefined): void {
-    const exchange = startSasl(mechanism, this.hostname, this.nonce());
+  /**
+   * Starts `mechanism` (already checked as offered), with the client's initial response if
+   * any, on a connection with `channelBinding` data or none.
+   */
+  begin(
+    mechanism: AuthMechanism,
+    initialResponse: string | undefined,
+    channelBinding?: ChannelBinding,
+  ): void {
+    const exchange = startSasl(mechanism, this.hostname, this.nonce(), channelBinding);
     this.sasl = exchange;
     this.awaitingFinalAck = undefined;
     this.hooks.enter();

@@ -3,7 +3,7 @@
  * connection: STARTTLS (RFC 3207) and the AUTH mechanisms (RFC 4954).
  */
 import type { ResolvedExtensions, ResolvedLimits, ServerSessionOptions } from './options';
-import type { AuthMechanism } from './sasl';
+import type { AuthMechanism, ChannelBinding } from './sasl';
 import { XCLIENT_CAPABILITY } from './xclient';
 
 /** The session facts the offers depend on. @internal */
@@ -13,6 +13,8 @@ export interface OfferContext {
   readonly options: ServerSessionOptions;
   readonly secure: boolean;
   readonly authenticatedAs: string | undefined;
+  /** The TLS channel's binding data, when the connection has one (TLS 1.3). */
+  readonly channelBinding: ChannelBinding | undefined;
 }
 
 /** Whether STARTTLS is offered: configured, possible, and not already on TLS. @internal */
@@ -25,7 +27,9 @@ export function authMechanismsOffered(ctx: OfferContext): readonly AuthMechanism
   if (!ctx.ext.auth || ctx.authenticatedAs !== undefined) return [];
   // RFC 4954 §4 and §14: no plaintext passwords over an unprotected connection by default.
   if (!ctx.secure && !ctx.options.allowInsecureAuth) return [];
-  return ctx.options.authMechanisms ?? [];
+  const mechanisms = ctx.options.authMechanisms ?? [];
+  // RFC 5802 §6: -PLUS only where there is a channel to bind to.
+  return ctx.channelBinding === undefined ? mechanisms.filter((m) => m !== 'SCRAM-SHA-256-PLUS') : mechanisms;
 }
 
 /** The EHLO keywords offered now (RFC 5321 §4.1.1.1), in a stable order. @internal */

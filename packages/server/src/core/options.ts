@@ -1,4 +1,4 @@
-import type { AuthMechanism } from './sasl';
+import type { AuthMechanism, ChannelBinding } from './sasl';
 
 /**
  * Extensions the server can advertise (RFC 5321 §2.2). Each is on by default where the server
@@ -138,6 +138,8 @@ export interface ServerSessionOptions {
   readonly limits?: ServerLimits;
   /** Whether the connection is already TLS (implicit TLS, port 465). */
   readonly secure?: boolean;
+  /** The implicit-TLS connection's channel binding data, for SCRAM-SHA-256-PLUS (TLS 1.3). */
+  readonly channelBinding?: ChannelBinding;
   /** Whether STARTTLS can be performed (the Node layer has certificates). */
   readonly tlsAvailable?: boolean;
   /** Mechanisms the backend can judge; empty or absent: no AUTH. */

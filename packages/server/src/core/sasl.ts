@@ -7,10 +7,20 @@ import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto
 import { saslprep } from '@mongodb-js/saslprep';
 
 /** SASL mechanisms the server implements. */
-export type AuthMechanism = 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'XOAUTH2' | 'SCRAM-SHA-256';
+export type AuthMechanism =
+  | 'PLAIN'
+  | 'LOGIN'
+  | 'CRAM-MD5'
+  | 'XOAUTH2'
+  | 'SCRAM-SHA-256'
+  | 'SCRAM-SHA-256-PLUS';
 
-/** Every mechanism the server implements, strongest first (the order they are advertised in). */
+/**
+ * Every mechanism the server implements, strongest first (the order they are advertised in).
+ * `SCRAM-SHA-256-PLUS` is offered only where there is channel binding data: on TLS 1.3.
+ */
 export const AUTH_MECHANISMS: readonly AuthMechanism[] = [
+  'SCRAM-SHA-256-PLUS',
   'SCRAM-SHA-256',
   'CRAM-MD5',
   'PLAIN',
@@ -40,12 +50,25 @@ export type AuthRequest =
       readonly verify: (password: string) => boolean;
     }
   | {
-      /** Sent only after the client's proof verified against the backend's `scramCredentials`. */
-      readonly mechanism: 'SCRAM-SHA-256';
+      /**
+       * Sent only after the client's proof verified against the backend's `scramCredentials`
+       * (and, for `-PLUS`, after the client proved it sees the same TLS channel).
+       */
+      readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-256-PLUS';
       readonly username: string;
       /** The authorization identity when given (RFC 5802 §5.1 `a=`). */
       readonly authorizationId?: string;
     };
+
+/**
+ * The TLS channel's binding data for SCRAM-SHA-256-PLUS (RFC 5802 §6): `tls-exporter`
+ * (RFC 9266), 32 octets exported with the label "EXPORTER-Channel-Binding" and no context.
+ * RFC 9266 defines it for TLS 1.3 only; the Node layer supplies it there and nowhere else.
+ */
+export interface ChannelBinding {
+  readonly type: 'tls-exporter';
+  readonly data: Uint8Array;
+}
 
 /** Stored SCRAM-SHA-256 credentials (RFC 5802 §3), so a server need not store the password. */
 export interface ScramCredentials {
@@ -125,8 +148,17 @@ export interface SaslExchange {
   final?(): string | undefined;
 }
 
-/** Starts `mechanism`'s exchange. `seed` is injected randomness for challenges and nonces. @internal */
-export function startSasl(mechanism: AuthMechanism, hostname: string, seed: string): SaslExchange {
+/**
+ * Starts `mechanism`'s exchange. `seed` is injected randomness for challenges and nonces;
+ * `binding` is the connection's channel binding, when it has one (SCRAM checks it or, for
+ * a client that could bind but did not, refuses the downgrade). @internal
+ */
+export function startSasl(
+  mechanism: AuthMechanism,
+  hostname: string,
+  seed: string,
+  binding?: ChannelBinding,
+): SaslExchange {
   switch (mechanism) {
     case 'PLAIN':
       return { first: '', clientFirst: true, step: plainStep };
@@ -137,7 +169,9 @@ export function startSasl(mechanism: AuthMechanism, hostname: string, seed: stri
     case 'XOAUTH2':
       return { first: '', clientFirst: true, step: xoauth2Step };
     case 'SCRAM-SHA-256':
-      return scram(seed);
+      return scram(seed, false, binding);
+    case 'SCRAM-SHA-256-PLUS':
+      return scram(seed, true, binding);
   }
 }
 
@@ -212,12 +246,20 @@ function xoauth2Step(response: string): SaslStep {
   return { type: 'done', request: { mechanism: 'XOAUTH2', username, token } };
 }
 
-function scram(nonceSeed: string): SaslExchange {
-  // RFC 5802 §5 with SHA-256 (RFC 7677). No channel binding: "n," and "y," gs2 headers only.
+/**
+ * RFC 5802 §5 with SHA-256 (RFC 7677). The gs2 header's channel binding flag (§6, §7):
+ * `-PLUS` takes only `p=tls-exporter` and checks the binding data in `c=`; plain SCRAM
+ * takes `n`, and `y` (the client could bind but saw no -PLUS offered) only where we offer
+ * none: on a connection with binding data, `y` means someone removed -PLUS from our EHLO,
+ * and §6 says the server MUST fail the authentication.
+ */
+function scram(nonceSeed: string, plus: boolean, binding: ChannelBinding | undefined): SaslExchange {
   let stage: 'client-first' | 'lookup' | 'client-final' | 'done' = 'client-first';
   let clientFirstBare = '';
   let serverFirst = '';
   let gs2Header = '';
+  /** What `c=` must carry: the gs2 header, then the binding data when `p=` was used. */
+  let expectedBinding: Buffer = Buffer.alloc(0);
   let nonce = '';
   let username = '';
   let authorizationId: string | undefined;
@@ -228,14 +270,26 @@ function scram(nonceSeed: string): SaslExchange {
     clientFirst: true,
     step(response) {
       if (stage === 'client-first') {
-        const m = /^([ny]),(?:a=([^,]*))?,(n=([^,]*),r=([\x21-\x2b\x2d-\x7e]+)(?:,.*)?)$/.exec(response);
+        const m =
+          /^(n|y|p=[A-Za-z0-9.-]+),(?:a=([^,]*))?,(n=([^,]*),r=([\x21-\x2b\x2d-\x7e]+)(?:,.*)?)$/.exec(
+            response,
+          );
         if (!m) return { type: 'malformed' };
+        const flag = m[1]!;
         const authzid = m[2] === undefined ? undefined : unescapeSaslName(m[2]);
         const received = unescapeSaslName(m[4]!);
         if (received === undefined || (m[2] !== undefined && authzid === undefined)) {
           return { type: 'malformed' };
         }
-        gs2Header = `${m[1]},${m[2] === undefined ? '' : `a=${m[2]}`},`;
+        if (plus ? flag !== 'p=tls-exporter' || binding === undefined : flag.startsWith('p=')) {
+          return { type: 'malformed' };
+        }
+        if (flag === 'y' && binding !== undefined) return { type: 'rejected', username: received };
+        gs2Header = `${flag},${m[2] === undefined ? '' : `a=${m[2]}`},`;
+        expectedBinding =
+          plus && binding !== undefined
+            ? Buffer.concat([Buffer.from(gs2Header, 'latin1'), binding.data])
+            : Buffer.from(gs2Header, 'latin1');
         authorizationId = authzid;
         clientFirstBare = m[3]!;
         // RFC 5802 §5.1: the server MUST prepare the username with SASLprep as a query string
@@ -252,9 +306,13 @@ function scram(nonceSeed: string): SaslExchange {
       }
       if (stage === 'client-final' && credentials) {
         stage = 'done';
-        const m = /^(c=([^,]*),r=([^,]*)(?:,.*)?),p=([A-Za-z0-9+/=]+)$/.exec(response);
-        if (!m || m[3] !== nonce || Buffer.from(m[2]!, 'base64').toString('latin1') !== gs2Header) {
-          return { type: 'malformed' };
+        const m = /^(c=([A-Za-z0-9+/=]*),r=([^,]*)(?:,.*)?),p=([A-Za-z0-9+/=]+)$/.exec(response);
+        if (!m || m[3] !== nonce) return { type: 'malformed' };
+        // §6: a `c=` that is not the header (and binding data) sent is a failed authentication:
+        // with -PLUS, the client is on another TLS channel than ours.
+        const bound = Buffer.from(m[2]!, 'base64');
+        if (bound.length !== expectedBinding.length || !timingSafeEqual(bound, expectedBinding)) {
+          return { type: 'rejected', username };
         }
         const authMessage = `${clientFirstBare},${serverFirst},${m[1]}`;
         const proof = Buffer.from(m[4]!, 'base64');
@@ -273,7 +331,7 @@ function scram(nonceSeed: string): SaslExchange {
         return {
           type: 'done',
           request: {
-            mechanism: 'SCRAM-SHA-256',
+            mechanism: plus ? 'SCRAM-SHA-256-PLUS' : 'SCRAM-SHA-256',
             username,
             ...(authorizationId === undefined ? {} : { authorizationId }),
           },

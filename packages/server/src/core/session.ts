@@ -4,6 +4,7 @@
  * No sockets, timers, clock or randomness: the Node layer performs every action and reports
  * back. Ordering rules live in ./state.ts; grammar lives in @smtpkit/wire.
  */
+
 import {
   type Command,
   CommandDecoder,
@@ -29,6 +30,7 @@ import {
   type ServerSessionOptions,
 } from './options';
 import { replyForFailure } from './replies';
+import type { ChannelBinding } from './sasl';
 import type { BackendCall, ServerAction } from './session-actions';
 import type { SessionIo } from './session-io';
 import { isCommandState, type ServerState, TRANSITIONS, type TransitionRow } from './state';
@@ -70,6 +72,8 @@ export class ServerSession {
   authenticatedAs: string | undefined;
   /** Whether the connection is TLS (implicit or after STARTTLS). */
   secure: boolean;
+  /** The TLS channel's binding data (TLS 1.3), for SCRAM-SHA-256-PLUS. */
+  channelBinding: ChannelBinding | undefined;
   /**
    * Increments on every complete command line and every finished body: the Node layer resets
    * its stage timer only when this changes, never on a mere byte (slowloris).
@@ -111,6 +115,7 @@ export class ServerSession {
     this.ext = resolveExtensions(options.extensions);
     this.limits = resolveLimits(options.limits);
     this.secure = options.secure ?? false;
+    this.channelBinding = options.channelBinding;
     this.out = new ActionQueue(this.ext.enhancedStatusCodes);
     this.counters = new CommandCounters(this.limits);
     this.rawLines = options.xclient ?? false;
@@ -208,9 +213,10 @@ export class ServerSession {
   }
 
   /** The TLS handshake after STARTTLS succeeded: the session starts over (RFC 3207 §4.2). */
-  tlsEstablished(): void {
+  tlsEstablished(channelBinding?: ChannelBinding): void {
     if (this.state !== 'tls') throw new TypeError('tlsEstablished() without STARTTLS');
     this.secure = true;
+    this.channelBinding = channelBinding;
     this.decoder.takeBuffered();
     this.heloName = undefined;
     this.esmtp = false;
@@ -396,6 +402,7 @@ export class ServerSession {
       options: this.options,
       secure: this.secure,
       authenticatedAs: this.authenticatedAs,
+      channelBinding: this.channelBinding,
     };
   }
 
@@ -642,7 +649,7 @@ export class ServerSession {
       this.out.send(504, '5.5.4', 'Unrecognized authentication type');
       return;
     }
-    this.auth.begin(mech, initialResponse);
+    this.auth.begin(mech, initialResponse, this.channelBinding);
   }
 
   // ---- XCLIENT (Postfix XCLIENT_README) ---------------------------------------------------

@@ -14,7 +14,7 @@ import { BodyStream } from './body-stream';
 import { readProxyHeader } from './proxy-header-reader';
 import type { ServerRuntime } from './runtime';
 import { StageTimer } from './stage-timer';
-import { startServerTls, tlsInfo } from './tls-upgrade';
+import { channelBindingOf, startServerTls, tlsInfo } from './tls-upgrade';
 
 const BODY_HIGH_WATER = 256 * 1024;
 
@@ -112,9 +112,13 @@ export class Connection {
       extensions: options.extensions,
       limits: options.limits,
       secure: this.info.secure,
+      ...(this.info.secure && this.socket instanceof TLSSocket
+        ? { channelBinding: channelBindingOf(this.socket) }
+        : {}),
       tlsAvailable: this.runtime.tlsAvailable,
+      // SCRAM needs the backend's stored credentials as well as its `auth`.
       authMechanisms: this.backend?.auth
-        ? options.authMechanisms.filter((m) => m !== 'SCRAM-SHA-256' || this.backend?.scramCredentials)
+        ? options.authMechanisms.filter((m) => !m.startsWith('SCRAM-') || this.backend?.scramCredentials)
         : [],
       allowInsecureAuth: options.allowInsecureAuth,
       requireAuth: options.requireAuth,
@@ -554,7 +558,7 @@ export class Connection {
       if (this.finished) return;
       this.tls = tlsInfo(tlsSocket);
       this.runtime.emit('tls', { connection: this.info, tls: this.tls });
-      this.session!.tlsEstablished();
+      this.session!.tlsEstablished(channelBindingOf(tlsSocket));
       // RFC 3207 §4.2: the SMTP session starts over; the backend forgets the old state.
       const reset = this.backend?.reset?.(this.ctx());
       if (isPromiseLike(reset)) reset.then(undefined, () => {});
