@@ -13,7 +13,7 @@ import {
 } from './core/header-list';
 import { DEFAULT_MAX_HEADER_BYTES, HeaderSectionDecoder } from './core/header-section';
 import { normalizeLineEnds } from './core/line-ends';
-import { formatSignatureField, type SignatureFields } from './core/signature-header';
+import { appendSignature, formatSignatureField, type SignatureFields } from './core/signature-header';
 import { type DkimAlgorithm, importSigningKey, type PrivateKeyInput, type SigningKey } from './keys';
 import { type MessageInput, messageChunks } from './message-input';
 
@@ -171,9 +171,13 @@ function checkedPlan(options: DkimSignatureOptions): Plan {
   };
 }
 
+/** One body canonicalisation in progress, and its result once the body has ended. */
 interface BodyHasher {
+  readonly canon: Canonicalization;
   readonly canonicalizer: BodyCanonicalizer;
   readonly hash: Hash;
+  /** bh= (base64), set at the end of the body. */
+  digest: string;
 }
 
 class StreamingSigner implements DkimSigner {
@@ -181,7 +185,8 @@ class StreamingSigner implements DkimSigner {
   readonly #bodyCanons: readonly Canonicalization[];
   readonly #now: () => number;
   readonly #decoder: HeaderSectionDecoder;
-  #bodies: Map<Canonicalization, BodyHasher> | undefined;
+  /** One per body canonicalisation the plans use (one or two), once the body has begun. */
+  #bodies: BodyHasher[] | undefined;
 
   constructor(plans: readonly Plan[], now: () => number, maxHeaderBytes: number) {
     this.#plans = plans;
@@ -200,7 +205,7 @@ class StreamingSigner implements DkimSigner {
       chunk = chunk.subarray(at);
     }
     if (chunk.byteLength === 0) return;
-    for (const body of bodies.values()) body.canonicalizer.write(chunk);
+    for (let i = 0; i < bodies.length; i++) bodies[i]!.canonicalizer.write(chunk);
   }
 
   final(): string {
@@ -223,12 +228,12 @@ class StreamingSigner implements DkimSigner {
     return this.final();
   }
 
-  #startBody(): Map<Canonicalization, BodyHasher> {
-    const bodies = new Map<Canonicalization, BodyHasher>();
-    for (const canon of this.#bodyCanons) {
+  #startBody(): BodyHasher[] {
+    const bodies = this.#bodyCanons.map((canon): BodyHasher => {
       const hash = createHash('sha256');
-      bodies.set(canon, { hash, canonicalizer: new BodyCanonicalizer(canon, (bytes) => hash.update(bytes)) });
-    }
+      const canonicalizer = new BodyCanonicalizer(canon, (bytes) => hash.update(bytes));
+      return { canon, canonicalizer, hash, digest: '' };
+    });
     this.#bodies = bodies;
     return bodies;
   }
@@ -236,39 +241,37 @@ class StreamingSigner implements DkimSigner {
   #final(): string {
     this.#decoder.finish();
     const bodies = this.#bodies ?? this.#startBody();
-    const bodyHashes = new Map<Canonicalization, { hash: string; length: number }>();
-    for (const [canon, body] of bodies) {
+    for (const body of bodies) {
       body.canonicalizer.end();
-      bodyHashes.set(canon, { hash: body.hash.digest('base64'), length: body.canonicalizer.length });
+      body.digest = body.hash.digest('base64');
     }
     const headerFields = this.#decoder.fields();
     const seconds = Math.floor(this.#now() / 1000);
     let out = '';
     for (const plan of this.#plans) {
-      const body = bodyHashes.get(plan.bodyCanon) ?? { hash: '', length: 0 };
-      const headerNames =
-        plan.headers ?? defaultHeaderList(headerFields, DEFAULT_SIGNED_HEADERS, plan.oversigned);
-      const fields: SignatureFields = {
+      const body = bodies.find((b) => b.canon === plan.bodyCanon)!;
+      const fields: { -readonly [K in keyof SignatureFields]: SignatureFields[K] } = {
         algorithm: plan.key.algorithm,
         headerCanonicalization: plan.headerCanon,
         bodyCanonicalization: plan.bodyCanon,
         sdid: plan.domain,
-        ...(plan.auid === undefined ? {} : { auid: plan.auid }),
-        ...(plan.bodyLength ? { bodyLength: body.length } : {}),
         selector: plan.selector,
-        ...(plan.timestamp ? { timestamp: seconds } : {}),
-        ...(plan.expiresIn === undefined ? {} : { expiration: seconds + plan.expiresIn }),
-        headerNames,
-        bodyHash: body.hash,
+        headerNames: plan.headers ?? defaultHeaderList(headerFields, DEFAULT_SIGNED_HEADERS, plan.oversigned),
+        bodyHash: body.digest,
       };
+      if (plan.auid !== undefined) fields.auid = plan.auid;
+      if (plan.bodyLength) fields.bodyLength = body.canonicalizer.length;
+      if (plan.timestamp) fields.timestamp = seconds;
+      if (plan.expiresIn !== undefined) fields.expiration = seconds + plan.expiresIn;
       const unsigned = formatSignatureField(fields);
-      const input = headerHashInput(headerFields, headerNames, plan.headerCanon, unsigned);
-      const signature =
+      const input = headerHashInput(headerFields, fields.headerNames, plan.headerCanon, unsigned);
+      const signature = (
         plan.key.algorithm === 'rsa-sha256'
           ? sign('sha256', input, plan.key.key)
           : // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the header data ("PureEdDSA" over it).
-            sign(null, createHash('sha256').update(input).digest(), plan.key.key);
-      out += formatSignatureField(fields, signature.toString('base64'));
+            sign(null, createHash('sha256').update(input).digest(), plan.key.key)
+      ).toString('base64');
+      out += appendSignature(unsigned, signature) ?? formatSignatureField(fields, signature);
     }
     return out;
   }

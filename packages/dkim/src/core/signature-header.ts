@@ -53,6 +53,31 @@ export function formatSignatureField(fields: SignatureFields, signature?: string
 }
 
 /**
+ * The signed field from its unsigned form and the b= value: the same text as
+ * `formatSignatureField(fields, signature)`, without folding every tag again. b= is the last
+ * tag and its value has no spaces, so the fold only continues the unsigned form's last line
+ * and breaks hard at each full line. `undefined` where that might not hold (a b= value shorter
+ * than the placeholder, or a space on the last line): format in full then.
+ */
+export function appendSignature(unsigned: string, signature: string): string | undefined {
+  const max = 72 - FIELD_NAME.length;
+  const lastBreak = unsigned.lastIndexOf('\r\n ');
+  const lineStart = lastBreak === -1 ? FIELD_NAME.length + 2 : lastBreak + 3;
+  // The unsigned form was folded with a placeholder b= value: a shorter signature might let
+  // bh= and b= share a line where the placeholder did not.
+  if (signature.length < PLACEHOLDER.length || unsigned.indexOf(' ', lineStart) !== -1) return undefined;
+  let out = unsigned;
+  let at = 0;
+  let room = max - (unsigned.length - lineStart);
+  while (signature.length - at > room) {
+    out += `${signature.slice(at, at + room)}\r\n `;
+    at += room;
+    room = max;
+  }
+  return `${out}${signature.slice(at)}\r\n`;
+}
+
+/**
  * dkimpy's `fold()` as it was when RFC 8463 A.3 was generated: break at the last space
  * that keeps each line within 72 columns less the field name's length, or hard at that
  * width where there is none (inside b=).
