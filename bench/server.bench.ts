@@ -86,7 +86,7 @@ async function measure(target: Target, size: number, sessions: number, messages:
       '-s',
       String(sessions),
       '-m',
-      String(Math.max(sessions, Math.min(2_000, Math.ceil(messages / 4)))),
+      String(Math.max(sessions, 40, Math.min(2_000, Math.ceil(messages / 4)))),
       '-l',
       String(size),
       '-f',
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     { label: '4 KiB × 20 sessions', size: 4096, sessions: 20, messages: 20_000 },
     { label: '4 KiB × 1 session', size: 4096, sessions: 1, messages: 5_000 },
     { label: '1 MiB × 20 sessions', size: 1 << 20, sessions: 20, messages: 400 },
-    { label: '1 MiB × 1 session', size: 1 << 20, sessions: 1, messages: 100 },
+    { label: '1 MiB × 1 session', size: 1 << 20, sessions: 1, messages: 300 },
   ];
   const targets: Target[] = ['smtpkit', 'smtp-server', 'smtp-sink', 'node-floor'];
   const rows: string[] = [];
