@@ -4,7 +4,6 @@
  * No sockets, timers, clock or randomness: the Node layer performs every action and reports
  * back. Ordering rules live in ./state.ts; grammar lives in @smtpkit/wire.
  */
-
 import {
   type Command,
   CommandDecoder,
@@ -34,20 +33,13 @@ import type { ChannelBinding } from './sasl';
 import type { BackendCall, ServerAction } from './session-actions';
 import type { SessionIo } from './session-io';
 import { isCommandState, type ServerState, TRANSITIONS, type TransitionRow } from './state';
-import { isXclientLine, parseXclient } from './xclient';
+import { isXclientLine, parseXclient, rawLineTooLong } from './xclient';
 
 export type { BackendCall, ServerAction } from './session-actions';
 export type { XclientAttributes } from './xclient';
 
-const AUTH_LINE = /^AUTH(?: |$)/i;
 /** The body ended normally: the same call every time. */
 const DATA_END: BackendCall = { kind: 'data-end' };
-const utf8 = new TextEncoder();
-
-/** A string's length in UTF-8 octets. */
-function utf8Octets(text: string): number {
-  return utf8.encode(text).length;
-}
 
 /**
  * One SMTP or LMTP server connection as a state machine.
@@ -300,10 +292,7 @@ export class ServerSession {
       this.onXclient(line);
       return;
     }
-    // The line was read with XCLIENT's allowance; every other command keeps its own limit
-    // (RFC 5321 §4.5.3.1.4, RFC 4954 §4 for AUTH), octets with the CRLF, as the decoder counts.
-    const limit = AUTH_LINE.test(line) ? this.limits.maxAuthLineLength : this.limits.maxCommandLineLength;
-    if (utf8Octets(line) + 2 > limit) {
+    if (rawLineTooLong(line, this.limits)) {
       this.out.send(500, '5.5.2', 'Line too long');
       this.countBad();
       return;

@@ -4,6 +4,7 @@
  * what happens next.
  */
 import { decodeXtext, type Reply } from '@smtpkit/wire';
+import type { ResolvedLimits } from './options';
 
 /** XCLIENT attributes (Postfix XCLIENT_README); `undefined` for `[UNAVAILABLE]`. */
 export interface XclientAttributes {
@@ -52,6 +53,19 @@ export type XclientParseResult =
 /** Whether a raw command line is an XCLIENT command. @internal */
 export function isXclientLine(line: string): boolean {
   return XCLIENT_PREFIX.test(line);
+}
+
+const AUTH_LINE = /^AUTH(?: |$)/i;
+const utf8 = new TextEncoder();
+
+/**
+ * Whether a line read with XCLIENT's allowance breaks its own command's limit: every command
+ * but XCLIENT keeps it (RFC 5321 §4.5.3.1.4, RFC 4954 §4 for AUTH), in octets with the CRLF,
+ * as the decoder counts. @internal
+ */
+export function rawLineTooLong(line: string, limits: ResolvedLimits): boolean {
+  const limit = AUTH_LINE.test(line) ? limits.maxAuthLineLength : limits.maxCommandLineLength;
+  return utf8.encode(line).length + 2 > limit;
 }
 
 /** Parses `XCLIENT attr=xtext ...` (the verb included). @internal */
