@@ -8,24 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { findIrregular } from '../src/core/body-scan';
 import { loadChunk, scanIrregular } from '../src/core/body-scan-simd';
 import { BodyCanonicalizer, type Canonicalization, canonicalizeBody } from '../src/index';
-
-const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
-/** §3.4.3/§3.4.4 over strings, bare CR/LF taken as CRLF (the canonicalisation tests' model). */
-function reference(body: string, canon: Canonicalization): string {
-  let s = body.replace(/\r\n|\r|\n/g, '\r\n');
-  if (canon === 'relaxed') {
-    s = s
-      .split('\r\n')
-      .map((line) => line.replace(/[ \t]+/g, ' ').replace(/ $/, ''))
-      .join('\r\n');
-  }
-  // Trailing empty lines, stripped without a backtracking regex (the bodies here are big).
-  let end = s.length;
-  while (end >= 2 && s.startsWith('\r\n', end - 2)) end -= 2;
-  s = s.slice(0, end);
-  if (canon === 'simple') return `${s}\r\n`;
-  return s === '' ? '' : `${s}\r\n`;
-}
+import { reference, text } from './support/body-reference';
 
 /** Canonicalises `body` fed in pieces of `size` bytes. */
 function inPieces(body: string, canon: Canonicalization, size: number): string {

@@ -2,23 +2,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BodyCanonicalizer, type Canonicalization, canonicalizeBody, canonicalizeHeader } from '../src/index';
+import { reference, text } from './support/body-reference';
 
-const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 const bytes = (s: string) => Buffer.from(s, 'latin1');
-
-/** A direct transcription of §3.4.3/§3.4.4 over strings, with bare CR/LF taken as CRLF. */
-function reference(body: string, canon: Canonicalization): string {
-  let s = body.replace(/\r\n|\r|\n/g, '\r\n');
-  if (canon === 'relaxed') {
-    s = s
-      .split('\r\n')
-      .map((line) => line.replace(/[ \t]+/g, ' ').replace(/ $/, ''))
-      .join('\r\n');
-  }
-  s = s.replace(/(\r\n)+$/, '');
-  if (canon === 'simple') return `${s}\r\n`;
-  return s === '' ? '' : `${s}\r\n`;
-}
 
 function canonicalizeChunks(chunks: readonly Uint8Array[], canon: Canonicalization): string {
   let out = '';
