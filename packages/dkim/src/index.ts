@@ -3,7 +3,7 @@
  * RFC 6376 / RFC 8463 DKIM: a streaming signer (RSA and Ed25519 in one pass) and a verifier.
  */
 export { formatAuthenticationResults } from './authentication-results';
-export type { ByteSink, Canonicalization } from './core/body-canonicalizer';
+export type { ByteSink, Canonicalization, RewindableSink } from './core/body-canonicalizer';
 export { BodyCanonicalizer, canonicalizeBody } from './core/body-canonicalizer';
 export { canonicalizeHeader } from './core/header-canonicalization';
 export { DEFAULT_OVERSIGNED_HEADERS, DEFAULT_SIGNED_HEADERS } from './core/header-list';

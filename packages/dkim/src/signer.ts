@@ -2,7 +2,8 @@
  * The DKIM signer (RFC 6376 §5, RFC 8463): streaming, several signatures in one pass, the
  * body canonicalised and hashed once per body canonicalisation.
  */
-import { createHash, type Hash, sign } from 'node:crypto';
+import { createHash, sign } from 'node:crypto';
+import { BodyHash } from './body-hash';
 import { BodyCanonicalizer, type Canonicalization } from './core/body-canonicalizer';
 import { concatBytes, utf8 } from './core/bytes';
 import {
@@ -175,7 +176,7 @@ function checkedPlan(options: DkimSignatureOptions): Plan {
 interface BodyHasher {
   readonly canon: Canonicalization;
   readonly canonicalizer: BodyCanonicalizer;
-  readonly hash: Hash;
+  readonly hash: BodyHash;
   /** bh= (base64), set at the end of the body. */
   digest: string;
 }
@@ -230,8 +231,8 @@ class StreamingSigner implements DkimSigner {
 
   #startBody(): BodyHasher[] {
     const bodies = this.#bodyCanons.map((canon): BodyHasher => {
-      const hash = createHash('sha256');
-      const canonicalizer = new BodyCanonicalizer(canon, (bytes) => hash.update(bytes));
+      const hash = new BodyHash();
+      const canonicalizer = new BodyCanonicalizer(canon, hash);
       return { canon, canonicalizer, hash, digest: '' };
     });
     this.#bodies = bodies;
@@ -243,7 +244,7 @@ class StreamingSigner implements DkimSigner {
     const bodies = this.#bodies ?? this.#startBody();
     for (const body of bodies) {
       body.canonicalizer.end();
-      body.digest = body.hash.digest('base64');
+      body.digest = body.hash.digest();
     }
     const headerFields = this.#decoder.fields();
     const seconds = Math.floor(this.#now() / 1000);

@@ -1,6 +1,6 @@
 /**
  * The body canonicaliser's two loops in WebAssembly. First the "is this chunk already
- * canonical?" scan of {@link findIrregular}, in SIMD: 64 bytes per step, about ten times
+ * canonical?" scan of {@link findIrregular}, in SIMD: 64 bytes per step (simple: 128), ten times
  * the speed of the word-at-a-time JavaScript scan and well below the cost of SHA-256
  * itself, so a regular body is hashed at close to the speed of the hash. The chunk is
  * copied once into the module's memory (a memcpy) and scanned there; the hash still reads
@@ -31,6 +31,7 @@
  *           j += i64.ctz(Σ i64(i8x16.bitmask(bK)) << 16K)
  *           return j >= to ? -1 : max(j, from)
  *         j += 64
+ *       (simple: K = 0..7 per step, one any_true for all eight, j += 128)
  *       return -1)
  *     flags(v, n) = i8x16.eq(v, $CR) xor i8x16.eq(n, $LF)
  *                   [relaxed: | i8x16.eq(v, $HTAB) | i8x16.eq(v, $SP) & i8x16.le_u(n, $SP)]
@@ -57,8 +58,12 @@
  * Where WebAssembly SIMD is unavailable, the JavaScript scan and loop are used.
  */
 import { findIrregular } from './body-scan';
+import { CR } from './bytes';
 
-/** Largest chunk the module holds (its memory is 6 pages of 64 KiB: chunk, state, output). */
+/**
+ * Largest chunk the module holds. Its memory is 23 pages of 64 KiB: the chunk, the rewrite's
+ * state and output, then the retained area (see {@link beginRetaining}).
+ */
 export const SIMD_SCAN_CAPACITY = 256 * 1024;
 
 /** Where the rewrite keeps its state between calls. */
@@ -67,11 +72,19 @@ const STATE_ADDRESS = 0x4ff00;
 const OUT_ADDRESS = 0x50000;
 const OUT_BYTES = 0x10000;
 
+/**
+ * The retained area: chunks one canonicaliser has hashed since its checkpoint, end to end.
+ * The scan reads one byte before where it starts: the byte before the area is kept for
+ * that, nothing else is written in the 16 before it.
+ */
+const RETAINED_ADDRESS = 0x60010;
+export const RETAINED_CAPACITY = 0x100000;
+
 /** The byte placed after the chunk in the module's memory: `!`. */
 const AFTER_CHUNK = 0x21;
 
 const MODULE =
-  'AGFzbQEAAAABDwJgAn9/AX9gBH9/f38BfwMEAwAAAQUDAQAGBycEBm1lbW9yeQIABnNpbXBsZQAAB3JlbGF4ZWQAAQdyZXdyaXRlAAIKkAwD8gIDAX8GewF/IABBAWshAgJAA0AgAiABTg0BIAJBEGohCSAJ/QAEACID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABAEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEhBSAJ/QAEECID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABBEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEhBiAJ/QAEICID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABCEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEhByAJ/QAEMCID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABDEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEhCCAFIAb9UCAH/VAgCP1Q/VMEQCACIAX9ZK1CAIYgBv1krUIQhoQgB/1krUIghoQgCP1krUIwhoR6p2ohAiACIAFOBEBBfw8LIAAgAiACIABIGw8LIAJBwABqIQIMAAsLQX8LkgUDAX8GewF/IABBAWshAgJAA0AgAiABTg0BIAJBEGohCSAJ/QAEACID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABAEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEgA/0MCQkJCQkJCQkJCQkJCQkJCf0jIAP9DCAgICAgICAgICAgICAgICD9IyAE/QwgICAgICAgICAgICAgICAg/Sr9Tv1Q/VAhBSAJ/QAEECID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABBEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEgA/0MCQkJCQkJCQkJCQkJCQkJCf0jIAP9DCAgICAgICAgICAgICAgICD9IyAE/QwgICAgICAgICAgICAgICAg/Sr9Tv1Q/VAhBiAJ/QAEICID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABCEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEgA/0MCQkJCQkJCQkJCQkJCQkJCf0jIAP9DCAgICAgICAgICAgICAgICD9IyAE/QwgICAgICAgICAgICAgICAg/Sr9Tv1Q/VAhByAJ/QAEMCID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABDEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEgA/0MCQkJCQkJCQkJCQkJCQkJCf0jIAP9DCAgICAgICAgICAgICAgICD9IyAE/QwgICAgICAgICAgICAgICAg/Sr9Tv1Q/VAhCCAFIAb9UCAH/VAgCP1Q/VMEQCACIAX9ZK1CAIYgBv1krUIQhoQgB/1krUIghoQgCP1krUIwhoR6p2ohAiACIAFOBEBBfw8LIAAgAiACIABIGw8LIAJBwABqIQIMAAsLQX8LhQQBB39BgP4TKAIAIQVBhP4TKAIAIQZBiP4TKAIAIQdBjP4TKAIAIQgCQANAIAAgAk4NASAALQAQIQQgBEEgSyAFRXEEQCAHBEACQANAIAdFDQEgCEH9/wNPBEBBASEKDAYLIAhBjRQ7AYCAFCAIQQJqIQggB0EBayEHDAALCwsgCEH9/wNPBEBBASEKDAMLIAYEQCAIQSA6AICAFCAIQQFqIQhBACEGCyAIIAQ6AICAFCAIQQFqIQhBASEJIABBAWohAAwBCyAFBEBBACEFIAdBAWohB0EAIQYgBEEKRgRAIABBAWohAAsgACABSg0CDAELIARBDUYEQEEBIQUgAEEBaiEADAELIARBCkYEQCAHQQFqIQdBACEGIABBAWohACAAIAFKDQIMAQsgAyAEQSBGIARBCUZycQRAQQEhBiAAQQFqIQAMAQsCQANAIAdFDQEgCEH9/wNPBEBBASEKDAQLIAhBjRQ7AYCAFCAIQQJqIQggB0EBayEHDAALCyAIQf3/A08EQEEBIQoMAgsgBgRAIAhBIDoAgIAUIAhBAWohCEEAIQYLIAggBDoAgIAUIAhBAWohCEEBIQkgAEEBaiEADAALC0GA/hMgBTYCAEGE/hMgBjYCAEGI/hMgBzYCAEGM/hMgCDYCAEGQ/hNBkP4TKAIAIAlyNgIAQZT+EyAKNgIAIAAL';
+  'AGFzbQEAAAABDwJgAn9/AX9gBH9/f38BfwMEAwAAAQUDAQAXBycEBm1lbW9yeQIABnNpbXBsZQAAB3JlbGF4ZWQAAQdyZXdyaXRlAAIKoQ4DgwUDAn8Bfgh7IABBAWshAgJAA0AgAiABTg0BIAJBEGohAyAD/QAEAP0MDQ0NDQ0NDQ0NDQ0NDQ0NDf0jIAP9AAQB/QwKCgoKCgoKCgoKCgoKCgoK/SP9USEFIAP9AAQQ/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgA/0ABBH9DAoKCgoKCgoKCgoKCgoKCgr9I/1RIQYgA/0ABCD9DA0NDQ0NDQ0NDQ0NDQ0NDQ39IyAD/QAEIf0MCgoKCgoKCgoKCgoKCgoKCv0j/VEhByAD/QAEMP0MDQ0NDQ0NDQ0NDQ0NDQ0NDf0jIAP9AAQx/QwKCgoKCgoKCgoKCgoKCgoK/SP9USEIIAP9AARA/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgA/0ABEH9DAoKCgoKCgoKCgoKCgoKCgr9I/1RIQkgA/0ABFD9DA0NDQ0NDQ0NDQ0NDQ0NDQ39IyAD/QAEUf0MCgoKCgoKCgoKCgoKCgoKCv0j/VEhCiAD/QAEYP0MDQ0NDQ0NDQ0NDQ0NDQ0NDf0jIAP9AARh/QwKCgoKCgoKCgoKCgoKCgoK/SP9USELIAP9AARw/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgA/0ABHH9DAoKCgoKCgoKCgoKCgoKCgr9I/1RIQwgBSAG/VAgByAI/VD9UCAJIAr9UCALIAz9UP1Q/VD9UwRAIAX9ZK0gBv1krUIQhoQgB/1krUIghoQgCP1krUIwhoQhBCAEUARAIAJBwABqIQIgCf1krSAK/WStQhCGhCAL/WStQiCGhCAM/WStQjCGhCEECyACIAR6p2ohAiACIAFOBEBBfw8LIAAgAiACIABIGw8LIAJBgAFqIQIMAAsLQX8LkgUDAX8GewF/IABBAWshAgJAA0AgAiABTg0BIAJBEGohCSAJ/QAEACID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABAEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEgA/0MCQkJCQkJCQkJCQkJCQkJCf0jIAP9DCAgICAgICAgICAgICAgICD9IyAE/QwgICAgICAgICAgICAgICAg/Sr9Tv1Q/VAhBSAJ/QAEECID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABBEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEgA/0MCQkJCQkJCQkJCQkJCQkJCf0jIAP9DCAgICAgICAgICAgICAgICD9IyAE/QwgICAgICAgICAgICAgICAg/Sr9Tv1Q/VAhBiAJ/QAEICID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABCEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEgA/0MCQkJCQkJCQkJCQkJCQkJCf0jIAP9DCAgICAgICAgICAgICAgICD9IyAE/QwgICAgICAgICAgICAgICAg/Sr9Tv1Q/VAhByAJ/QAEMCID/QwNDQ0NDQ0NDQ0NDQ0NDQ0N/SMgCf0ABDEiBP0MCgoKCgoKCgoKCgoKCgoKCv0j/VEgA/0MCQkJCQkJCQkJCQkJCQkJCf0jIAP9DCAgICAgICAgICAgICAgICD9IyAE/QwgICAgICAgICAgICAgICAg/Sr9Tv1Q/VAhCCAFIAb9UCAH/VAgCP1Q/VMEQCACIAX9ZK1CAIYgBv1krUIQhoQgB/1krUIghoQgCP1krUIwhoR6p2ohAiACIAFOBEBBfw8LIAAgAiACIABIGw8LIAJBwABqIQIMAAsLQX8LhQQBB39BgP4TKAIAIQVBhP4TKAIAIQZBiP4TKAIAIQdBjP4TKAIAIQgCQANAIAAgAk4NASAALQAQIQQgBEEgSyAFRXEEQCAHBEACQANAIAdFDQEgCEH9/wNPBEBBASEKDAYLIAhBjRQ7AYCAFCAIQQJqIQggB0EBayEHDAALCwsgCEH9/wNPBEBBASEKDAMLIAYEQCAIQSA6AICAFCAIQQFqIQhBACEGCyAIIAQ6AICAFCAIQQFqIQhBASEJIABBAWohAAwBCyAFBEBBACEFIAdBAWohB0EAIQYgBEEKRgRAIABBAWohAAsgACABSg0CDAELIARBDUYEQEEBIQUgAEEBaiEADAELIARBCkYEQCAHQQFqIQdBACEGIABBAWohACAAIAFKDQIMAQsgAyAEQSBGIARBCUZycQRAQQEhBiAAQQFqIQAMAQsCQANAIAdFDQEgCEH9/wNPBEBBASEKDAQLIAhBjRQ7AYCAFCAIQQJqIQggB0EBayEHDAALCyAIQf3/A08EQEEBIQoMAgsgBgRAIAhBIDoAgIAUIAhBAWohCEEAIQYLIAggBDoAgIAUIAhBAWohCEEBIQkgAEEBaiEADAALC0GA/hMgBTYCAEGE/hMgBjYCAEGI/hMgBzYCAEGM/hMgCDYCAEGQ/hNBkP4TKAIAIAlyNgIAQZT+EyAKNgIAIAAL';
 
 interface Kernel {
   readonly bytes: Uint8Array;
@@ -125,6 +138,9 @@ function instantiate(): Kernel | undefined {
 const kernel = instantiate();
 /** The chunk whose bytes are in the module's memory now. */
 let resident: Uint8Array | undefined;
+/** Who holds the retained area, and how many bytes it holds there. */
+let retainer: object | undefined;
+let retainedLength = 0;
 
 /**
  * Copies `chunk` into the scanner. Call once per chunk before {@link scanIrregular}, even for
@@ -154,6 +170,66 @@ export function scanIrregular(chunk: Uint8Array, from: number, relaxed: boolean)
   // second one): reload.
   if (resident !== chunk) loadChunk(chunk);
   return relaxed ? kernel.relaxed(from, n) : kernel.simple(from, n);
+}
+
+/**
+ * Gives the retained area to `owner`, empty. Returns false where there is no module. The
+ * area is how a canonicaliser hashes a chunk before it has scanned it: after the hash has
+ * read the chunk, copying it and scanning the copy costs a third of what it costs on bytes
+ * not yet in the CPU's cache; if the scan then finds a bare CR or LF, the canonicaliser goes
+ * back to its checkpoint and takes the retained bytes again, the careful way.
+ */
+export function beginRetaining(owner: object): boolean {
+  if (kernel === undefined) return false;
+  retainer = owner;
+  retainedLength = 0;
+  return true;
+}
+
+/** Whether `owner` still holds the retained area (nobody else has begun retaining since). */
+export function isRetaining(owner: object): boolean {
+  return retainer === owner;
+}
+
+/** Whether `n` more bytes fit in the retained area. */
+export function retainedRoom(n: number): boolean {
+  return retainedLength + n <= RETAINED_CAPACITY;
+}
+
+/**
+ * Appends `chunk` to the retained bytes and scans it there for simple canonicalisation, as
+ * {@link scanIrregular}(chunk, 0, false) does, except that an LF at index 0 is regular when
+ * `crBefore` (the previous chunk ended in CR). Call only while {@link isRetaining} and
+ * {@link retainedRoom} hold.
+ */
+export function retainAndScanSimple(chunk: Uint8Array, crBefore: boolean): number {
+  const n = chunk.byteLength;
+  const at = retainedLength;
+  const bytes = (kernel as Kernel).bytes;
+  // The scan judges index 0 by the byte before it: after the first chunk that is the last
+  // one's last byte, retained; before it, a byte of the gap that stands for it.
+  if (at === 0) bytes[RETAINED_ADDRESS - 1] = crBefore ? CR : 0;
+  bytes.set(chunk, RETAINED_ADDRESS + at);
+  bytes[RETAINED_ADDRESS + at + n] = AFTER_CHUNK;
+  retainedLength = at + n;
+  // The kernel addresses bytes from 16: shift the range to where the area is.
+  const base = RETAINED_ADDRESS - 16 + at;
+  const k = (kernel as Kernel).simple(base, base + n);
+  return k === -1 ? -1 : k - base;
+}
+
+/**
+ * Ends the retention and returns a copy of the retained bytes but the last `exceptLast`.
+ */
+export function releaseRetained(exceptLast: number): Uint8Array {
+  retainer = undefined;
+  const bytes = (kernel as Kernel).bytes;
+  return bytes.slice(RETAINED_ADDRESS, RETAINED_ADDRESS + retainedLength - exceptLast);
+}
+
+/** Ends `owner`'s retention, if it still holds the area (so the module does not keep it alive). */
+export function stopRetaining(owner: object): void {
+  if (retainer === owner) retainer = undefined;
 }
 
 /** Where {@link rewrite} stopped and the state it carries on with. */
