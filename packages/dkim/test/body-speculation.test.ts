@@ -178,6 +178,46 @@ describe('hashing before scanning (simple, §3.4.3)', () => {
     expect(plain).toBe(reference(plainBody.toString('latin1'), 'simple'));
   });
 
+  it('a rewindable sink that writes to another canonicaliser: both get the right bytes', () => {
+    // The inner canonicaliser is fed 256 KiB, so its next write would begin retaining; that
+    // write comes from inside the outer one's hash of the chunk that holds a bare LF: it must
+    // not take the area the outer one is about to go back to.
+    const innerBody = `${regular(1_200_000)}inner\nbare LF\r\n${regular(400_000)}`;
+    const innerData = Buffer.from(innerBody, 'latin1');
+    const inner = new StringSink();
+    const innerCanon = new BodyCanonicalizer('simple', inner);
+    let fed = 0;
+    const feedInner = () => {
+      if (fed >= innerData.byteLength) return;
+      innerCanon.write(innerData.subarray(fed, fed + 65_536));
+      fed += 65_536;
+    };
+    while (fed < 4 * 65_536) feedInner(); // 256 KiB: its next write begins retaining
+    let armed = false;
+    class Chained extends StringSink {
+      override update(bytes: Uint8Array): void {
+        super.update(bytes);
+        if (armed) feedInner();
+      }
+    }
+    const outer = new Chained();
+    const outerCanon = new BodyCanonicalizer('simple', outer);
+    const body = `${regular(1_100_000)}late\nbare LF\r\n${regular(600_000)}`;
+    const data = Buffer.from(body, 'latin1');
+    const bare = body.indexOf('late\n') + 4;
+    for (let i = 0; i < data.byteLength; i += 65_536) {
+      armed = i <= bare && bare < i + 65_536;
+      outerCanon.write(data.subarray(i, i + 65_536));
+    }
+    armed = false;
+    outerCanon.end();
+    while (fed < innerData.byteLength) feedInner();
+    innerCanon.end();
+    expect(outer.restores).toBe(1);
+    expect(outer.out).toBe(reference(body, 'simple'));
+    expect(inner.out).toBe(reference(innerBody, 'simple'));
+  });
+
   it('relaxed canonicalisation never hashes before scanning', () => {
     const sink = new StringSink();
     const canon = new BodyCanonicalizer('relaxed', sink);

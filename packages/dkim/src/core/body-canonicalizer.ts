@@ -11,6 +11,7 @@
 
 import {
   beginRetaining,
+  holdRetained,
   isRetaining,
   loadChunk,
   releaseRetained,
@@ -34,7 +35,7 @@ export type ByteSink = (bytes: Uint8Array) => void;
  * one, a simple-canonicalisation canonicaliser hashes a chunk of a large body before
  * scanning it, which is cheaper on bytes not in the CPU's cache yet; where the scan then
  * finds a bare CR or LF, it restores the sink and writes again from the saved point.
- * `update` must not reach another canonicaliser.
+ * `update` may write to another canonicaliser: that one then scans before it hashes.
  */
 export interface RewindableSink {
   update(bytes: Uint8Array): void;
@@ -208,8 +209,13 @@ export class BodyCanonicalizer {
     const end = finalCr ? n - 1 : n;
     this.#chunk = chunk;
     this.#crlfRealStart = -1;
-    if (start < end) this.#fast(start, end);
-    this.#flushRun();
+    holdRetained(true);
+    try {
+      if (start < end) this.#fast(start, end);
+      this.#flushRun();
+    } finally {
+      holdRetained(false);
+    }
     this.#chunk = CRLF;
     if (finalCr) this.#crPending = true;
     const k = retainAndScanSimple(chunk, crBefore);

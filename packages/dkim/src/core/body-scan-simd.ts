@@ -141,6 +141,8 @@ let resident: Uint8Array | undefined;
 /** Who holds the retained area, and how many bytes it holds there. */
 let retainer: object | undefined;
 let retainedLength = 0;
+/** The holder is between its hash of a chunk and the scan of it: nobody may take the area. */
+let retainedBusy = false;
 
 /**
  * Copies `chunk` into the scanner. Call once per chunk before {@link scanIrregular}, even for
@@ -173,14 +175,16 @@ export function scanIrregular(chunk: Uint8Array, from: number, relaxed: boolean)
 }
 
 /**
- * Gives the retained area to `owner`, empty. Returns false where there is no module. The
+ * Gives the retained area to `owner`, empty. Returns false where there is no module, or
+ * while the holder is between hashing a chunk and scanning it ({@link holdRetained}). The
  * area is how a canonicaliser hashes a chunk before it has scanned it: after the hash has
  * read the chunk, copying it and scanning the copy costs a third of what it costs on bytes
  * not yet in the CPU's cache; if the scan then finds a bare CR or LF, the canonicaliser goes
  * back to its checkpoint and takes the retained bytes again, the careful way.
  */
 export function beginRetaining(owner: object): boolean {
-  if (kernel === undefined) return false;
+  // A sink that writes to another canonicaliser reaches here from inside a holder's hash.
+  if (kernel === undefined || retainedBusy) return false;
   retainer = owner;
   retainedLength = 0;
   return true;
@@ -194,6 +198,11 @@ export function isRetaining(owner: object): boolean {
 /** Whether `n` more bytes fit in the retained area. */
 export function retainedRoom(n: number): boolean {
   return retainedLength + n <= RETAINED_CAPACITY;
+}
+
+/** Marks the holder as between its hash of a chunk and the scan of it (see {@link beginRetaining}). */
+export function holdRetained(busy: boolean): void {
+  retainedBusy = busy;
 }
 
 /**
