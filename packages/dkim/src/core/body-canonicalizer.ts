@@ -193,7 +193,7 @@ export class BodyCanonicalizer {
       this.#speculation = SPECULATION_OFF;
       return false;
     }
-    if (this.#speculation !== SPECULATION_HOLDING || !retainedRoom(n + 1)) this.#checkpoint();
+    if (this.#speculation !== SPECULATION_HOLDING || !retainedRoom(n)) this.#checkpoint();
     if (this.#speculation !== SPECULATION_HOLDING) return false;
     let start = 0;
     const crBefore = this.#crPending;

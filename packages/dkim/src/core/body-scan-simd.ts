@@ -195,9 +195,9 @@ export function isRetaining(owner: object): boolean {
   return retainer === owner;
 }
 
-/** Whether `n` more bytes fit in the retained area. */
+/** Whether a chunk of `n` bytes, and the mark put after it, fit in the retained area. */
 export function retainedRoom(n: number): boolean {
-  return retainedLength + n <= RETAINED_CAPACITY;
+  return retainedLength + n + 1 <= RETAINED_CAPACITY;
 }
 
 /** Marks the holder as between its hash of a chunk and the scan of it (see {@link beginRetaining}). */
